@@ -38,7 +38,7 @@ class FamilyMapFixtureTest {
   @MethodSource("fixtures")
   void everyTensorHasTransformersComponentAndKind(Fixture fixture) {
     var map = fixture.map();
-    assertThat(actual(map)).containsExactlyEntriesOf(expected(fixture));
+    assertThat(actual(map)).containsExactlyInAnyOrderEntriesOf(expected(fixture));
   }
 
   @ParameterizedTest
@@ -86,7 +86,7 @@ class FamilyMapFixtureTest {
     assertThat(map.layout().kind()).isEqualTo(KeyLayout.Kind.UNRECOGNIZED);
     assertThat(map.warnings()).singleElement().asString()
         .contains("unknown architecture 'FooVLForConditionalGeneration'", "guessed");
-    assertThat(actual(map)).containsExactlyEntriesOf(expected(fixture));
+    assertThat(actual(map)).containsExactlyInAnyOrderEntriesOf(expected(fixture));
   }
 
   private static Map<String, String> actual(FamilyMap map) {
@@ -97,10 +97,9 @@ class FamilyMapFixtureTest {
 
   private static Map<String, String> expected(Fixture fixture) {
     var out = new LinkedHashMap<String, String>();
-    var tensors = fixture.expected().get("tensors");
-    fixture.map().roles().forEach(r -> {
-      JsonNode t = tensors.get(r.name());
-      out.put(r.name(), t.get("component").asText() + "/" + t.get("kind").asText());
+    fixture.expected().get("tensors").properties().forEach(e -> {
+      JsonNode t = e.getValue();
+      out.put(e.getKey(), t.get("component").asText() + "/" + t.get("kind").asText());
     });
     return out;
   }
