@@ -50,6 +50,7 @@ final class InspectCommand implements Callable<Integer> {
     out.printf("  key layout    %s%n", r.keyLayout());
     out.printf("  size          %s parameters, %s in %d tensors, %d file%s%n",
         Units.count(r.parameters()), Units.bytes(r.bytes()), r.tensors(), r.files(), r.files() == 1 ? "" : "s");
+    if (r.lmHeadTied()) out.printf("  lm_head       tied to the embeddings (not stored)%n");
     out.printf("  quantization  %s%n", r.quantization().method());
     for (String d : r.quantization().details()) out.printf("                %s%n", d);
     out.println();

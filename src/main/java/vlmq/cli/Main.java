@@ -1,6 +1,7 @@
 package vlmq.cli;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -30,7 +31,14 @@ public final class Main implements Callable<Integer> {
 
   /** Runs the CLI without exiting; returns the exit code. */
   public static int run(String... args) {
+    return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+  }
+
+  /** Runs the CLI with the given output streams; returns the exit code. */
+  public static int run(PrintWriter out, PrintWriter err, String... args) {
     CommandLine cli = new CommandLine(new Main());
+    cli.setOut(out);
+    cli.setErr(err);
     cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
       String message = switch (ex) {
         case VlmqException v -> v.getMessage();

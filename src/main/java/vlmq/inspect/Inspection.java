@@ -7,6 +7,7 @@ import java.util.SortedMap;
 /**
  * What {@code vlmq inspect} reports about a checkpoint, computed from config files and safetensors headers only.
  *
+ * @param lmHeadTied {@code lm_head} shares the embedding matrix and is not stored
  * @param components every component name ({@code vision}, {@code projector}, {@code language}, {@code lm_head},
  *     {@code embeddings}, {@code other}) in that order, present or not
  */
@@ -16,6 +17,7 @@ public record Inspection(
     String familyName,
     String architecture,
     String keyLayout,
+    boolean lmHeadTied,
     long parameters,
     long bytes,
     int tensors,

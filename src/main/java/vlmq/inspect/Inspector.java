@@ -76,10 +76,11 @@ public final class Inspector {
     acc.forEach((c, a) -> components.put(c.id(), new ComponentSummary(a.parameters, a.bytes, a.dtypes, a.linear, a.schemes)));
     return new Inspection(
         dir.toString(),
-        map.family().id(),
-        map.family().displayName(),
+        map.family().map(f -> f.id()).orElse("unknown"),
+        map.family().map(f -> f.displayName()).orElse("unknown family"),
         config.architecture(),
-        map.layout().description(),
+        map.layout().describe(),
+        map.lmHeadTied(),
         totalParams,
         totalBytes,
         checkpoint.tensors().size(),
@@ -99,7 +100,7 @@ public final class Inspector {
 
   /** Logical weight elements: packed values are unpacked, quantization parameters count zero. */
   private static long parameters(Tensor t, TensorRole role, int packedBits) {
-    if (role.kind() == TensorKind.QUANTIZATION_PARAMETER) return 0;
+    if (role.kind() == TensorKind.QUANT_PARAM) return 0;
     long elements = t.info().elementCount();
     String param = parameterName(t.name());
     boolean packed = param.equals("weight_packed") || param.equals("qweight")
