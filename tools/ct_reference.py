@@ -78,6 +78,11 @@ CUSTOM = {
     "INT8_TENSOR_NAIVE": (args(8, "int", "tensor"), "int-quantized"),
     "INT8_CHANNEL_ASYM_NAIVE": (args(8, "int", "channel", symmetric=False), "int-quantized"),
     "FP8_GROUP128": (args(8, "float", "group", group_size=128), "naive-quantized"),
+    # dense packing with values straddling int32 words (CT >= 0.17), zero points packed along dim 0
+    "INT3_GROUP32": (args(3, "int", "group", group_size=32), "pack-quantized"),
+    "INT2_CHANNEL_ASYM": (args(2, "int", "channel", symmetric=False), "pack-quantized"),
+    "INT5_GROUP32_ASYM": (args(5, "int", "group", symmetric=False, group_size=32), "pack-quantized"),
+    "INT4_BLOCK_ASYM": (args(4, "int", "block", symmetric=False, block_structure=[16, 32]), "pack-quantized"),
 }
 
 SCHEMES = {**PRESETS, **CUSTOM}
@@ -402,8 +407,9 @@ def quantize_linear(w, a, fmt, fused_minmax=None):
         out["weight_packed"] = pack_to_int32(q, a["num_bits"])
         out["weight_scale"] = scale
         out["weight_shape"] = torch.tensor(w.shape)
-        if not a["symmetric"]:
-            out["weight_zero_point"] = pack_to_int32(zp, a["num_bits"], packed_dim=0)
+        if not a["symmetric"]:  # PACK_ZP_STRATS: only group/channel zero points are packed
+            packs = a["strategy"] in ("group", "channel")
+            out["weight_zero_point"] = pack_to_int32(zp, a["num_bits"], packed_dim=0) if packs else zp
     elif fmt in ("nvfp4-pack-quantized", "mxfp4-pack-quantized"):
         q = quantize(w, scale, zp, a, global_scale=global_scale)
         out["weight_packed"] = pack_fp4_to_uint8(q)
