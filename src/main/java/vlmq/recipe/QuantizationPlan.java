@@ -201,8 +201,10 @@ public final class QuantizationPlan {
    *   <li>vLLM maps every entry that is a plain dotted name through the model's {@code hf_to_vllm_mapper}, which
    *       takes both the checkpoint spelling ({@code visual.blocks.0.attn.qkv}) and the runtime one
    *       ({@code model.visual.blocks.0.attn.qkv}) to its own module name ({@code visual.blocks.0.attn.qkv});</li>
-   *   <li>transformers 5.x compares entries with its runtime module names, so a hub-layout checkpoint needs the
-   *       runtime spelling to keep its vision tower unquantized.</li>
+   *   <li>transformers 5.x ({@code quantizers/quantizer_compressed_tensors.py}) hands the config to
+   *       compressed-tensors' {@code apply_quantization_config(model, …)}, which matches {@code ignore} against the
+   *       live runtime module names, so a hub-layout checkpoint needs the runtime spelling to keep its vision tower
+   *       unquantized.</li>
    * </ul>
    * An entry matching no module is ignored by both. vLLM's own spelling is not added: since vLLM 0.10 it maps the
    * names above itself, and older versions do not load vision-language compressed-tensors checkpoints correctly

@@ -14,15 +14,18 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 import vlmq.VlmqException;
 
 /**
  * llm-compressor recipe files (LC {@code recipe/recipe.py} {@code Recipe.from_dict}, {@code recipe/utils.py}).
  * LC reads {@code <name>_stage: {<name>_modifiers: {ModifierType: {args}}}} and writes
- * {@code default_stage: default_modifiers: QuantizationModifier: {...}} next to every saved model. Also accepted:
- * top-level {@code <name>_modifiers} (LC ≤ 0.5's default stage) and a bare {@code QuantizationModifier: {...}}
- * mapping (current LC would silently find no modifier in it). Everything else is refused by name, where LC would
- * skip it silently: a recipe that quietly quantizes nothing is worse than an error.
+ * {@code default_stage: default_modifiers: QuantizationModifier: {...}} next to every saved model; appending to an
+ * existing recipe.yaml numbers the stages ({@code default_stage_0}, {@code default_stage_1}), and LC ≤ 0.5 wrote
+ * {@code run_type: oneshot} into a stage. Also accepted: top-level {@code <name>_modifiers} (LC ≤ 0.5's default
+ * stage) and a bare {@code QuantizationModifier: {...}} mapping (current LC would silently find no modifier in it).
+ * Everything else is refused by name, where LC would skip it silently: a recipe that quietly quantizes nothing is
+ * worse than an error.
  */
 final class RecipeYaml {
   private RecipeYaml() {}
@@ -35,6 +38,8 @@ final class RecipeYaml {
           .build())
       .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
       .build();
+
+  private static final Pattern STAGE = Pattern.compile(".+_stage(_\\d+)?");
 
   /** LC modifiers that exist but need calibration data or algorithms vlmq does not have yet. */
   private static final Set<String> LATER = Set.of("GPTQModifier", "SmoothQuantModifier", "AWQModifier",
@@ -65,7 +70,7 @@ final class RecipeYaml {
     var found = new ArrayList<Found>();
     for (var e : root.properties()) {
       var key = e.getKey();
-      if (key.endsWith("_stage")) stage(source, key, e.getValue(), found);
+      if (STAGE.matcher(key).matches()) stage(source, key, e.getValue(), found);
       else if (key.endsWith("_modifiers")) modifiers(source, key, e.getValue(), found);
       else if (key.endsWith("Modifier")) found.add(new Found(key, key, e.getValue()));
       else throw new VlmqException(source + ": unknown top-level key '" + key + "': expected <name>_stage (e.g. "
@@ -92,6 +97,7 @@ final class RecipeYaml {
   private static void stage(String source, String key, JsonNode stage, List<Found> found) {
     if (!stage.isObject()) throw new VlmqException(source + ": " + key + " must be a mapping of <name>_modifiers");
     for (var e : stage.properties()) {
+      if (e.getKey().equals("run_type")) continue;
       if (!e.getKey().endsWith("_modifiers")) {
         throw new VlmqException(source + ": " + key + ": unknown key '" + e.getKey() + "': expected <name>_modifiers");
       }

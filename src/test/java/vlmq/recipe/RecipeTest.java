@@ -52,6 +52,17 @@ class RecipeTest {
   }
 
   @Test
+  void numberedStagesAndOldRunTypeAreLlmCompressorsOwnLayout() {
+    var recipe = Recipe.parse("""
+        default_stage_1:
+          run_type: oneshot
+          default_modifiers:
+            QuantizationModifier: {scheme: W4A16}
+        """, "r.yaml");
+    assertThat(recipe.schemes()).isEqualTo(new Recipe.PresetScheme(Preset.W4A16));
+  }
+
+  @Test
   void acceptsABareModifierMappingAndTopLevelModifierGroups() {
     var bare = Recipe.parse("QuantizationModifier: {scheme: FP8_DYNAMIC, ignore: [lm_head]}", "r.yaml");
     var grouped = Recipe.parse("default_modifiers:\n  QuantizationModifier: {scheme: FP8_DYNAMIC, ignore: [lm_head]}",
@@ -159,7 +170,7 @@ class RecipeTest {
     assertError("QuantizationModifier: {scheme: W4A16, sequential_targets: [x]}", "unknown key 'sequential_targets'");
     assertError("QuantizationModifier: {scheme: W4A16, weight_observer: mse}", "weight_observer");
     assertError("recipe:\n  QuantizationModifier: {scheme: W4A16}\n", "unknown top-level key 'recipe'");
-    assertError("default_stage:\n  run_type: oneshot\n", "default_stage: unknown key 'run_type'");
+    assertError("default_stage:\n  oneshot: true\n", "default_stage: unknown key 'oneshot'");
     assertError("QuantizationModifier: {scheme: W4A17}", "Unknown quantization preset 'W4A17'");
     assertError("QuantizationModifier: {scheme: {W4A16: [Linear], BOGUS: [Linear]}}", "'BOGUS'");
     assertError("QuantizationModifier: {ignore: [lm_head]}", "no scheme or config_groups");
