@@ -131,6 +131,18 @@ class QuantizationPlanTest {
   }
 
   @Test
+  void fusedGroupAcrossTwoGroupsWithTheSameArgumentsIsFine() {
+    var fp8 = Preset.FP8_DYNAMIC.scheme(List.of("re:.*self_attn\\.q_proj$"));
+    var groups = new LinkedHashMap<String, QuantizationScheme>();
+    groups.put("queries", fp8);
+    groups.put("rest", fp8.withTargets(List.of("Linear")));
+    var plan = FamilyFixture.named("llava").plan(
+        new Recipe(List.of("Linear"), new Recipe.ConfigGroups(groups), List.of(), null), false);
+    assertThat(plan.configGroups()).hasSize(2);
+    assertThat(plan.groupLabel("group_0")).isEqualTo("rest");
+  }
+
+  @Test
   void exactNameTargetBeatsRegexAndClassSoSeveralSchemesCanCoexist() {
     var presets = new LinkedHashMap<Preset, List<String>>();
     presets.put(Preset.W4A16, List.of("re:.*mlp\\.(gate|up|down)_proj$"));
