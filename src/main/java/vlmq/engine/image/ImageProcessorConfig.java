@@ -40,7 +40,7 @@ public record ImageProcessorConfig(
     double[] imageStd) {
 
   /** PIL's {@code Image.Resampling.BICUBIC}, the only filter the Qwen processors use. */
-  public static final int RESAMPLE_BICUBIC = 3;
+  private static final int RESAMPLE_BICUBIC = 3;
 
   static final double[] OPENAI_CLIP_MEAN = {0.48145466, 0.4578275, 0.40821073};
   static final double[] OPENAI_CLIP_STD = {0.26862954, 0.26130258, 0.27577711};
@@ -97,17 +97,14 @@ public record ImageProcessorConfig(
    */
   public static ImageProcessorConfig forCheckpoint(Path checkpointDir) {
     Path processorConfig = checkpointDir.resolve("processor_config.json");
-    if (Files.isRegularFile(processorConfig)) {
-      JsonNode nested = parse(processorConfig).get("image_processor");
-      if (nested != null && nested.isObject()) {
-        return fromJson(nested, processorConfig + " (image_processor)");
-      }
+    if (Files.isRegularFile(processorConfig) && parse(processorConfig).path("image_processor").isObject()) {
+      return read(processorConfig);
     }
     Path preprocessorConfig = checkpointDir.resolve("preprocessor_config.json");
     if (!Files.isRegularFile(preprocessorConfig)) {
       throw new VlmqException("no image processor settings in " + checkpointDir + ": neither "
-          + "preprocessor_config.json nor an \"image_processor\" entry in processor_config.json; copy the file "
-          + "from the original model, or pass the image processor settings explicitly");
+          + "preprocessor_config.json nor an \"image_processor\" entry in processor_config.json; copy "
+          + "preprocessor_config.json from the original model's repository into it");
     }
     return read(preprocessorConfig);
   }
@@ -115,9 +112,8 @@ public record ImageProcessorConfig(
   /** Reads one {@code preprocessor_config.json} (a {@code processor_config.json} with a nested entry also works). */
   public static ImageProcessorConfig read(Path preprocessorConfigJson) {
     JsonNode root = parse(preprocessorConfigJson);
-    JsonNode nested = root.get("image_processor");
-    return nested != null && nested.isObject()
-        ? fromJson(nested, preprocessorConfigJson + " (image_processor)")
+    return root.path("image_processor").isObject()
+        ? fromJson(root.get("image_processor"), preprocessorConfigJson + " (image_processor)")
         : fromJson(root, preprocessorConfigJson.toString());
   }
 
