@@ -3,13 +3,14 @@
 
 Writes src/test/resources/engine/image/:
   images/*.png|jpg       inputs: PIL-written PNGs, hand-written PNGs for modes PIL cannot write
-                         (1/2/4/16-bit, tRNS, Adam7, gAMA), two JPEGs
+                         (1/2/4/16-bit, tRNS, short palette, Adam7, gAMA), four JPEGs
   decoded/*.rgb.gz       PIL `Image.open(f).convert("RGB")` bytes (H*W*3, interleaved)
   resized/*.rgb.gz       PIL `Image.resize((w, h), BICUBIC, reducing_gap=None)` bytes
-  configs/*.json         preprocessor_config.json files fed to the processor
+  configs/*.json         preprocessor_config.json files fed to the processor (AutoImageProcessor, backend="pil")
   processed/*.f32.gz     Qwen2VLImageProcessorPil pixel_values, float32 little-endian, row-major
   smart_resize.csv       transformers' own smart_resize over a seeded sweep of sizes
-  manifest.json          what every file is and the expected shapes / grids / token counts
+  manifest.json          what every file is, the expected shapes / grids / token counts, and how transformers
+                         resolves a few preprocessor_config.json variants (defaults, overrides, refusals)
 
 Deterministic: fixed seed, gzip with mtime 0. Run from the repository root:
     python3 tools/make_image_fixtures.py
