@@ -17,8 +17,11 @@ import java.nio.charset.StandardCharsets;
  * so that the message can say which tensor is doubled.
  */
 final class StrictJson {
-  /** Headers nest three deep (root, tensor, shape); unknown fields may add a little. */
-  static final int MAX_NESTING = 32;
+  /**
+   * The deepest nesting serde_json (recursion limit 128) parses, so that the headers the Rust crate parses parse
+   * here too, and no others; real headers nest 3 deep.
+   */
+  static final int MAX_NESTING = 127;
   /** Names and metadata values are short; a 16 Mi-char string is already hostile. */
   static final int MAX_STRING = 16 << 20;
 
