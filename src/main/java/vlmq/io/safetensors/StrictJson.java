@@ -45,7 +45,7 @@ final class StrictJson {
 
   /** Jackson quotes offending input in its messages; keep them printable on one line and short. */
   private static String oneLine(String message) {
-    String m = String.valueOf(message).replaceAll("\\p{Cntrl}", " ");
+    String m = String.valueOf(message).replaceAll("\\p{Cntrl}", " ").replaceAll(", from `[^`]*`", "");
     return m.length() <= 300 ? m : m.substring(0, 300) + "…";
   }
 

@@ -193,6 +193,14 @@ class CheckpointWriterTest {
     assertThatThrownBy(() -> CheckpointWriter.create(src, List.of(file), specs, PT, 1000))
         .isInstanceOf(VlmqException.class).hasMessageContaining("is the source folder");
     assertThat(fileNames(tmp.resolve("models"))).containsExactly("src");
+
+    // a hub-cache snapshot links into blobs/: replacing the folder holding blobs/ would delete the source
+    Path repo = tmp.resolve("hub/models--org--name");
+    RawSafetensors.write(repo.resolve("blobs/0123abcd"), "{}      ", new byte[0]);
+    Path snapshot = Files.createDirectories(repo.resolve("snapshots/rev1"));
+    Files.createSymbolicLink(snapshot.resolve("model.safetensors"), Path.of("../../blobs/0123abcd"));
+    assertThatThrownBy(() -> CheckpointWriter.create(repo.resolve("blobs"), List.of(snapshot), specs, PT, 1000,
+        CheckpointWriter.IfExists.REPLACE)).isInstanceOf(VlmqException.class).hasMessageContaining("is the source folder");
   }
 
   @Test
