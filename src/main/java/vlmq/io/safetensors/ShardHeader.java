@@ -1,5 +1,7 @@
 package vlmq.io.safetensors;
 
+import vlmq.io.PythonJson;
+
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -28,7 +30,7 @@ record ShardHeader(byte[] json, List<TensorSpec> order, Map<String, Long> begins
     if (!metadata.isEmpty()) {
       JsonText.serdeString(out, SafetensorsHeader.METADATA_KEY).append(":{");
       boolean first = true;
-      for (String key : metadata.keySet().stream().sorted(JsonText.CODE_POINT_ORDER).toList()) {
+      for (String key : metadata.keySet().stream().sorted(PythonJson.CODE_POINT_ORDER).toList()) {
         if (!first) out.append(',');
         first = false;
         JsonText.serdeString(out, key).append(':');
