@@ -1,11 +1,11 @@
 package vlmq.quant;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.Map;
 import vlmq.format.compressedtensors.LinearLayout;
 import vlmq.format.compressedtensors.TensorRole;
 import vlmq.numeric.Fp8E4m3;
+import vlmq.numeric.Kernels;
 import vlmq.recipe.Strategy;
 
 /**
@@ -34,7 +34,7 @@ final class Fp8Quantizer extends GridQuantizer {
     MemorySegment weight = out.get(TensorRole.WEIGHT);
     MemorySegment scaleOut = out.get(TensorRole.WEIGHT_SCALE);
     float[] scale = new float[units];
-    byte[] codes = new byte[cols];
+    float[] y = new float[cols];
     if (strategy == Strategy.TENSOR) scale[0] = scale(stats.min(), stats.max());
     return new Encoder() {
       @Override
@@ -54,10 +54,11 @@ final class Fp8Quantizer extends GridQuantizer {
       public void row(float[] x, long r) {
         for (int u = 0; u < units; u++) {
           float s = scale[u];
-          for (int c = u * unitCols, end = Math.min(c + unitCols, cols); c < end; c++)
-            codes[c] = Fp8E4m3.fromFloat(clamp(model.round(x[c] / s) + 0f, -Fp8E4m3.MAX, Fp8E4m3.MAX));
+          for (int c = u * unitCols, end = Math.min(c + unitCols, cols); c < end; c++) y[c] = x[c] / s;
         }
-        MemorySegment.copy(codes, 0, weight, ValueLayout.JAVA_BYTE, r * cols, cols);
+        model.roundAll(y, cols);
+        for (int c = 0; c < cols; c++) y[c] = clamp(y[c] + 0f, -Fp8E4m3.MAX, Fp8E4m3.MAX);
+        Kernels.get().f32ToFp8E4m3(y, 0, cols, weight, r * cols);
       }
     };
   }

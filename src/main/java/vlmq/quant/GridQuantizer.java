@@ -6,6 +6,7 @@ import java.util.Map;
 import vlmq.format.compressedtensors.LayoutTensor;
 import vlmq.format.compressedtensors.LinearLayout;
 import vlmq.format.compressedtensors.TensorRole;
+import vlmq.numeric.Kernels;
 import vlmq.recipe.Strategy;
 
 /**
@@ -91,6 +92,7 @@ abstract sealed class GridQuantizer implements WeightQuantizer permits Fp8Quanti
     float[] x = new float[cols];
     float[] min = new float[units];
     float[] max = new float[units];
+    float[] minMax = new float[2];
     long rowBytes = (long) cols * model.bytes();
     for (long b0 = r0; b0 < r1; b0 += bandRows) {
       long b1 = Math.min(b0 + bandRows, rows);
@@ -99,7 +101,7 @@ abstract sealed class GridQuantizer implements WeightQuantizer permits Fp8Quanti
         Arrays.fill(max, Float.NEGATIVE_INFINITY);
         for (long r = b0; r < b1; r++) {
           model.read(src, r * rowBytes, x, cols);
-          accumulate(x, min, max);
+          accumulate(x, min, max, minMax);
         }
         enc.scales(min, max, b0 / bandRows);
       }
@@ -108,7 +110,7 @@ abstract sealed class GridQuantizer implements WeightQuantizer permits Fp8Quanti
         if (strategy != Strategy.BLOCK && strategy != Strategy.TENSOR) {
           Arrays.fill(min, Float.POSITIVE_INFINITY);
           Arrays.fill(max, Float.NEGATIVE_INFINITY);
-          accumulate(x, min, max);
+          accumulate(x, min, max, minMax);
           enc.scales(min, max, r);
         }
         enc.row(x, r);
@@ -116,15 +118,13 @@ abstract sealed class GridQuantizer implements WeightQuantizer permits Fp8Quanti
     }
   }
 
-  private void accumulate(float[] x, float[] min, float[] max) {
+  private void accumulate(float[] x, float[] min, float[] max, float[] minMax) {
+    Kernels k = Kernels.get();
     for (int u = 0; u < units; u++) {
-      float mn = min[u], mx = max[u];
-      for (int c = u * unitCols, end = Math.min(c + unitCols, cols); c < end; c++) {
-        mn = Math.min(mn, x[c]);
-        mx = Math.max(mx, x[c]);
-      }
-      min[u] = mn;
-      max[u] = mx;
+      int c = u * unitCols;
+      k.minMax(x, c, Math.min(unitCols, cols - c), minMax);
+      min[u] = Math.min(min[u], minMax[0]);
+      max[u] = Math.max(max[u], minMax[1]);
     }
   }
 

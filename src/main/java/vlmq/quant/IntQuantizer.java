@@ -74,6 +74,7 @@ final class IntQuantizer extends GridQuantizer {
     MemorySegment zpOut = out.get(TensorRole.WEIGHT_ZERO_POINT);
     float[] scale = new float[units];
     int[] zp = new int[units];
+    float[] y = new float[cols];
     int[] q = new int[cols];
     int wordsPerRow = (int) IntPacking.words(cols, bits);
     int[] words = new int[wordsPerRow];
@@ -109,10 +110,15 @@ final class IntQuantizer extends GridQuantizer {
       @Override
       public void row(float[] x, long r) {
         for (int u = 0; u < units; u++) {
-          float s = scale[u], z = zp[u];
-          for (int c = u * unitCols, end = Math.min(c + unitCols, cols); c < end; c++)
-            q[c] = (int) Math.rint(clamp(model.round(model.round(x[c] / s) + z), qmin, qmax));
+          float s = scale[u];
+          for (int c = u * unitCols, end = Math.min(c + unitCols, cols); c < end; c++) y[c] = x[c] / s;
         }
+        model.roundAll(y, cols);
+        if (!symmetric) {
+          for (int c = 0; c < cols; c++) y[c] += zp[c / unitCols];
+          model.roundAll(y, cols);
+        }
+        for (int c = 0; c < cols; c++) q[c] = (int) Math.rint(clamp(y[c], qmin, qmax));
         if (packed) {
           IntPacking.pack(q, cols, bits, words);
           MemorySegment.copy(words, 0, codesOut, INT, r * wordsPerRow * 4L, wordsPerRow);

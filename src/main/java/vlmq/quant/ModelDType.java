@@ -6,6 +6,7 @@ import java.nio.ByteOrder;
 import vlmq.VlmqException;
 import vlmq.numeric.Bf16;
 import vlmq.numeric.DType;
+import vlmq.numeric.Kernels;
 
 /**
  * The source weight's dtype, which is also the dtype compressed-tensors computes scales and {@code x / scale} in
@@ -63,14 +64,22 @@ enum ModelDType {
 
   /** Reads {@code n} little-endian elements starting at byte {@code offset} into {@code dst[0..n)}. */
   void read(MemorySegment src, long offset, float[] dst, int n) {
+    Kernels k = Kernels.get();
     switch (this) {
-      case BF16 -> {
-        for (int i = 0; i < n; i++) dst[i] = Bf16.toFloat(src.get(SHORT, offset + 2L * i));
-      }
+      case BF16 -> k.bf16ToF32(src, offset, dst, 0, n);
+      case F16 -> k.f16ToF32(src, offset, dst, 0, n);
+      case F32 -> k.f32ToF32(src, offset, dst, 0, n);
+    }
+  }
+
+  /** Replaces {@code x[0..n)} by {@link #round} of each value. */
+  void roundAll(float[] x, int n) {
+    switch (this) {
+      case BF16 -> Kernels.get().roundToBf16(x, 0, n);
       case F16 -> {
-        for (int i = 0; i < n; i++) dst[i] = vlmq.numeric.F16.toFloat(src.get(SHORT, offset + 2L * i));
+        for (int i = 0; i < n; i++) x[i] = vlmq.numeric.F16.round(x[i]);
       }
-      case F32 -> MemorySegment.copy(src, FLOAT, offset, dst, 0, n);
+      case F32 -> {}
     }
   }
 

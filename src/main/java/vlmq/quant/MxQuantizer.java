@@ -9,6 +9,7 @@ import vlmq.numeric.Bf16;
 import vlmq.numeric.F16;
 import vlmq.numeric.Fp4E2m1;
 import vlmq.numeric.Fp8E4m3;
+import vlmq.numeric.Kernels;
 
 /**
  * MXFP4 / MXFP8: FP4 E2M1 or FP8 E4M3 values with one power-of-two (E8M0) scale per 32, as compressed-tensors'
@@ -78,7 +79,8 @@ final class MxQuantizer extends GridQuantizer {
     MemorySegment codesOut = out.get(fp4 ? TensorRole.WEIGHT_PACKED : TensorRole.WEIGHT);
     MemorySegment scaleOut = out.get(TensorRole.WEIGHT_SCALE);
     float[] scale = new float[units];
-    byte[] codes = new byte[fp4 ? cols / 2 : cols];
+    float[] y = new float[cols];
+    byte[] packed = fp4 ? new byte[cols / 2] : null;
     return new Encoder() {
       @Override
       public void tensorWide() {}
@@ -96,20 +98,16 @@ final class MxQuantizer extends GridQuantizer {
 
       @Override
       public void row(float[] x, long r) {
-        if (fp4) {
-          for (int c = 0; c < cols; c += 2) {
-            float s = scale[c / unitCols];
-            codes[c / 2] = Fp4E2m1.pack(Fp4E2m1.fromFloat(element(x[c], s)), Fp4E2m1.fromFloat(element(x[c + 1], s)));
-          }
-        } else {
-          for (int c = 0; c < cols; c++) codes[c] = Fp8E4m3.fromFloat(element(x[c], scale[c / unitCols]));
+        for (int c = 0; c < cols; c++) y[c] = x[c] / scale[c / unitCols];
+        model.roundAll(y, cols);
+        for (int c = 0; c < cols; c++) y[c] = clamp(y[c] + 0f, -max, max);
+        if (!fp4) {
+          Kernels.get().f32ToFp8E4m3(y, 0, cols, codesOut, r * cols);
+          return;
         }
-        MemorySegment.copy(codes, 0, codesOut, ValueLayout.JAVA_BYTE, r * codes.length, codes.length);
+        for (int c = 0; c < cols; c += 2) packed[c / 2] = Fp4E2m1.pack(Fp4E2m1.fromFloat(y[c]), Fp4E2m1.fromFloat(y[c + 1]));
+        MemorySegment.copy(packed, 0, codesOut, ValueLayout.JAVA_BYTE, r * packed.length, packed.length);
       }
     };
-  }
-
-  private float element(float x, float s) {
-    return clamp(model.round(x / s) + 0f, -max, max);
   }
 }
