@@ -20,8 +20,8 @@ import vlmq.recipe.Strategy;
  * The {@code m(x / s)} step is a real double rounding (bf16, then e4m3) and is what makes the bytes match.
  */
 final class Fp8Quantizer extends GridQuantizer {
-  Fp8Quantizer(LinearLayout layout) {
-    super(layout);
+  Fp8Quantizer(LinearLayout layout, Kernels kernels) {
+    super(layout, kernels);
   }
 
   float scale(float min, float max) {
@@ -56,9 +56,9 @@ final class Fp8Quantizer extends GridQuantizer {
           float s = scale[u];
           for (int c = u * unitCols, end = Math.min(c + unitCols, cols); c < end; c++) y[c] = x[c] / s;
         }
-        model.roundAll(y, cols);
+        model.roundAll(kernels, y, cols);
         for (int c = 0; c < cols; c++) y[c] = clamp(y[c] + 0f, -Fp8E4m3.MAX, Fp8E4m3.MAX);
-        Kernels.get().f32ToFp8E4m3(y, 0, cols, weight, r * cols);
+        kernels.f32ToFp8E4m3(y, 0, cols, weight, r * cols);
       }
     };
   }

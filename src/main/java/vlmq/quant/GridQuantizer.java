@@ -27,6 +27,7 @@ import vlmq.recipe.Strategy;
 abstract sealed class GridQuantizer implements WeightQuantizer permits Fp8Quantizer, IntQuantizer, Nvfp4Quantizer,
     MxQuantizer {
   final LinearLayout layout;
+  final Kernels kernels;
   final ModelDType model;
   final Strategy strategy;
   final long rows;
@@ -38,8 +39,9 @@ abstract sealed class GridQuantizer implements WeightQuantizer permits Fp8Quanti
   /** Rows sharing one row of scales: the block height, else 1. */
   final int bandRows;
 
-  GridQuantizer(LinearLayout layout) {
+  GridQuantizer(LinearLayout layout, Kernels kernels) {
     this.layout = layout;
+    this.kernels = kernels;
     this.model = ModelDType.of(layout.weightDtype());
     this.strategy = layout.weights().strategy();
     this.rows = layout.rows();
@@ -100,13 +102,13 @@ abstract sealed class GridQuantizer implements WeightQuantizer permits Fp8Quanti
         Arrays.fill(min, Float.POSITIVE_INFINITY);
         Arrays.fill(max, Float.NEGATIVE_INFINITY);
         for (long r = b0; r < b1; r++) {
-          model.read(src, r * rowBytes, x, cols);
+          model.read(kernels, src, r * rowBytes, x, cols);
           accumulate(x, min, max, minMax);
         }
         enc.scales(min, max, b0 / bandRows);
       }
       for (long r = b0; r < b1; r++) {
-        model.read(src, r * rowBytes, x, cols);
+        model.read(kernels, src, r * rowBytes, x, cols);
         if (strategy != Strategy.BLOCK && strategy != Strategy.TENSOR) {
           Arrays.fill(min, Float.POSITIVE_INFINITY);
           Arrays.fill(max, Float.NEGATIVE_INFINITY);
@@ -119,10 +121,9 @@ abstract sealed class GridQuantizer implements WeightQuantizer permits Fp8Quanti
   }
 
   private void accumulate(float[] x, float[] min, float[] max, float[] minMax) {
-    Kernels k = Kernels.get();
     for (int u = 0; u < units; u++) {
       int c = u * unitCols;
-      k.minMax(x, c, Math.min(unitCols, cols - c), minMax);
+      kernels.minMax(x, c, Math.min(unitCols, cols - c), minMax);
       min[u] = Math.min(min[u], minMax[0]);
       max[u] = Math.max(max[u], minMax[1]);
     }

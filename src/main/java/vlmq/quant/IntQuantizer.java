@@ -7,6 +7,7 @@ import java.util.Map;
 import vlmq.format.compressedtensors.IntPacking;
 import vlmq.format.compressedtensors.LinearLayout;
 import vlmq.format.compressedtensors.TensorRole;
+import vlmq.numeric.Kernels;
 import vlmq.recipe.CompressionFormat;
 import vlmq.recipe.Strategy;
 
@@ -37,8 +38,8 @@ final class IntQuantizer extends GridQuantizer {
   /** Asymmetric group/channel zero points of pack-quantized are packed along dim 0. */
   private final boolean zpPackedAlongRows;
 
-  IntQuantizer(LinearLayout layout) {
-    super(layout);
+  IntQuantizer(LinearLayout layout, Kernels kernels) {
+    super(layout, kernels);
     bits = layout.weights().numBits();
     qmin = -(1 << (bits - 1));
     qmax = (1 << (bits - 1)) - 1;
@@ -113,10 +114,10 @@ final class IntQuantizer extends GridQuantizer {
           float s = scale[u];
           for (int c = u * unitCols, end = Math.min(c + unitCols, cols); c < end; c++) y[c] = x[c] / s;
         }
-        model.roundAll(y, cols);
+        model.roundAll(kernels, y, cols);
         if (!symmetric) {
           for (int c = 0; c < cols; c++) y[c] += zp[c / unitCols];
-          model.roundAll(y, cols);
+          model.roundAll(kernels, y, cols);
         }
         for (int c = 0; c < cols; c++) q[c] = (int) Math.rint(clamp(y[c], qmin, qmax));
         if (packed) {

@@ -63,8 +63,7 @@ enum ModelDType {
   }
 
   /** Reads {@code n} little-endian elements starting at byte {@code offset} into {@code dst[0..n)}. */
-  void read(MemorySegment src, long offset, float[] dst, int n) {
-    Kernels k = Kernels.get();
+  void read(Kernels k, MemorySegment src, long offset, float[] dst, int n) {
     switch (this) {
       case BF16 -> k.bf16ToF32(src, offset, dst, 0, n);
       case F16 -> k.f16ToF32(src, offset, dst, 0, n);
@@ -73,9 +72,9 @@ enum ModelDType {
   }
 
   /** Replaces {@code x[0..n)} by {@link #round} of each value. */
-  void roundAll(float[] x, int n) {
+  void roundAll(Kernels k, float[] x, int n) {
     switch (this) {
-      case BF16 -> Kernels.get().roundToBf16(x, 0, n);
+      case BF16 -> k.roundToBf16(x, 0, n);
       case F16 -> {
         for (int i = 0; i < n; i++) x[i] = vlmq.numeric.F16.round(x[i]);
       }

@@ -30,8 +30,8 @@ final class MxQuantizer extends GridQuantizer {
   private final int offset;
   private final int mantissaBits;
 
-  MxQuantizer(LinearLayout layout) {
-    super(layout);
+  MxQuantizer(LinearLayout layout, Kernels kernels) {
+    super(layout, kernels);
     fp4 = layout.weights().numBits() == 4;
     max = fp4 ? 6f : Fp8E4m3.MAX;
     offset = fp4 ? 2 : 8;
@@ -99,10 +99,10 @@ final class MxQuantizer extends GridQuantizer {
       @Override
       public void row(float[] x, long r) {
         for (int c = 0; c < cols; c++) y[c] = x[c] / scale[c / unitCols];
-        model.roundAll(y, cols);
+        model.roundAll(kernels, y, cols);
         for (int c = 0; c < cols; c++) y[c] = clamp(y[c] + 0f, -max, max);
         if (!fp4) {
-          Kernels.get().f32ToFp8E4m3(y, 0, cols, codesOut, r * cols);
+          kernels.f32ToFp8E4m3(y, 0, cols, codesOut, r * cols);
           return;
         }
         for (int c = 0; c < cols; c += 2) packed[c / 2] = Fp4E2m1.pack(Fp4E2m1.fromFloat(y[c]), Fp4E2m1.fromFloat(y[c + 1]));

@@ -5,6 +5,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.Map;
 import vlmq.format.compressedtensors.LinearLayout;
 import vlmq.format.compressedtensors.TensorRole;
+import vlmq.numeric.Kernels;
 import vlmq.numeric.Fp4E2m1;
 import vlmq.numeric.Fp8E4m3;
 
@@ -24,8 +25,8 @@ import vlmq.numeric.Fp8E4m3;
 final class Nvfp4Quantizer extends GridQuantizer {
   private static final float FP4_MAX = 6f;
 
-  Nvfp4Quantizer(LinearLayout layout) {
-    super(layout);
+  Nvfp4Quantizer(LinearLayout layout, Kernels kernels) {
+    super(layout, kernels);
   }
 
   /** The global scale for absmax {@code a} (the tensor's, or its fused group's). */

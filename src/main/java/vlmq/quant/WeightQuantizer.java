@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.Map;
 import vlmq.format.compressedtensors.LinearLayout;
 import vlmq.format.compressedtensors.TensorRole;
+import vlmq.numeric.Kernels;
 import vlmq.recipe.QuantType;
 import vlmq.recipe.Strategy;
 
@@ -30,11 +31,16 @@ public sealed interface WeightQuantizer permits GridQuantizer {
 
   /** The quantizer for a layout made by {@link LinearLayout#of}. */
   static WeightQuantizer of(LinearLayout layout) {
+    return of(layout, Kernels.get());
+  }
+
+  /** The quantizer for a layout, running its hot loops on {@code kernels} (every implementation gives the same bytes). */
+  static WeightQuantizer of(LinearLayout layout, Kernels kernels) {
     var w = layout.weights();
-    if (w.type() == QuantType.INT) return new IntQuantizer(layout);
-    if (w.isMx()) return new MxQuantizer(layout);
-    if (w.strategy() == Strategy.TENSOR_GROUP) return new Nvfp4Quantizer(layout);
-    return new Fp8Quantizer(layout);
+    if (w.type() == QuantType.INT) return new IntQuantizer(layout, kernels);
+    if (w.isMx()) return new MxQuantizer(layout, kernels);
+    if (w.strategy() == Strategy.TENSOR_GROUP) return new Nvfp4Quantizer(layout, kernels);
+    return new Fp8Quantizer(layout, kernels);
   }
 
   LinearLayout layout();
