@@ -98,7 +98,10 @@ final class MxQuantizer extends GridQuantizer {
 
       @Override
       public void row(float[] x, long r) {
-        for (int c = 0; c < cols; c++) y[c] = x[c] / scale[c / unitCols];
+        for (int u = 0; u < units; u++) {
+          float s = scale[u];
+          for (int c = u * unitCols, end = c + unitCols; c < end; c++) y[c] = x[c] / s;
+        }
         model.roundAll(kernels, y, cols);
         for (int c = 0; c < cols; c++) y[c] = clamp(y[c] + 0f, -max, max);
         if (!fp4) {

@@ -41,6 +41,7 @@ final class Nvfp4Quantizer extends GridQuantizer {
     MemorySegment scaleOut = out.get(TensorRole.WEIGHT_SCALE);
     float g = globalScale(stats.absMax());
     float[] scale = new float[units];
+    float[] y = new float[cols];
     byte[] packed = new byte[cols / 2];
     return new Encoder() {
       @Override
@@ -65,12 +66,11 @@ final class Nvfp4Quantizer extends GridQuantizer {
 
       @Override
       public void row(float[] x, long r) {
-        for (int c = 0; c < cols; c += 2) {
-          float s = scale[c / unitCols];
-          int even = Fp4E2m1.fromFloat(clamp(x[c] / s + 0f, -FP4_MAX, FP4_MAX));
-          int odd = Fp4E2m1.fromFloat(clamp(x[c + 1] / s + 0f, -FP4_MAX, FP4_MAX));
-          packed[c / 2] = Fp4E2m1.pack(even, odd);
+        for (int u = 0; u < units; u++) {
+          float s = scale[u];
+          for (int c = u * unitCols, end = c + unitCols; c < end; c++) y[c] = clamp(x[c] / s + 0f, -FP4_MAX, FP4_MAX);
         }
+        for (int c = 0; c < cols; c += 2) packed[c / 2] = Fp4E2m1.pack(Fp4E2m1.fromFloat(y[c]), Fp4E2m1.fromFloat(y[c + 1]));
         MemorySegment.copy(packed, 0, packedOut, ValueLayout.JAVA_BYTE, r * (cols / 2), cols / 2);
       }
     };
