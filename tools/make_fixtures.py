@@ -3,8 +3,9 @@
 
 For every family: a model built from a hand-written small config (seed 1234), saved with save_pretrained in
 bf16, plus expected.json with transformers' own view of it (components, kinds, Linear modules). Families whose
-checkpoints exist in two key layouts also get a second directory with the same tensors under the other layout,
-verified by loading it back with from_pretrained and comparing every tensor bit for bit.
+checkpoints exist in other key layouts also get a directory per layout with the same tensors renamed
+(<family>_native, <family>_legacy), each verified by loading it back with from_pretrained and comparing every
+tensor bit for bit. See tools/README.md.
 
 Usage: python3 tools/make_fixtures.py [--out src/test/resources/fixtures] [--only qwen2_5_vl,...]
 """
