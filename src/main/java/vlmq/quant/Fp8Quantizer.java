@@ -3,7 +3,7 @@ package vlmq.quant;
 import java.lang.foreign.MemorySegment;
 import java.util.Map;
 import vlmq.format.compressedtensors.LinearLayout;
-import vlmq.format.compressedtensors.TensorRole;
+import vlmq.format.compressedtensors.LinearParam;
 import vlmq.numeric.Fp8E4m3;
 import vlmq.numeric.Kernels;
 import vlmq.recipe.Strategy;
@@ -30,9 +30,9 @@ final class Fp8Quantizer extends GridQuantizer {
   }
 
   @Override
-  Encoder encoder(TensorStats stats, Map<TensorRole, MemorySegment> out) {
-    MemorySegment weight = out.get(TensorRole.WEIGHT);
-    MemorySegment scaleOut = out.get(TensorRole.WEIGHT_SCALE);
+  Encoder encoder(TensorStats stats, Map<LinearParam, MemorySegment> out) {
+    MemorySegment weight = out.get(LinearParam.WEIGHT);
+    MemorySegment scaleOut = out.get(LinearParam.WEIGHT_SCALE);
     float[] scale = new float[units];
     float[] y = new float[cols];
     if (strategy == Strategy.TENSOR) scale[0] = scale(stats.min(), stats.max());

@@ -5,7 +5,7 @@ import java.util.Arrays;
 import java.util.Map;
 import vlmq.format.compressedtensors.LayoutTensor;
 import vlmq.format.compressedtensors.LinearLayout;
-import vlmq.format.compressedtensors.TensorRole;
+import vlmq.format.compressedtensors.LinearParam;
 import vlmq.numeric.Kernels;
 import vlmq.recipe.Strategy;
 
@@ -68,7 +68,7 @@ abstract sealed class GridQuantizer implements WeightQuantizer permits Fp8Quanti
   }
 
   /** A new encoder writing into {@code out}; for strategy tensor it also fixes the scale from {@code stats}. */
-  abstract Encoder encoder(TensorStats stats, Map<TensorRole, MemorySegment> out);
+  abstract Encoder encoder(TensorStats stats, Map<LinearParam, MemorySegment> out);
 
   @Override
   public LinearLayout layout() {
@@ -87,7 +87,7 @@ abstract sealed class GridQuantizer implements WeightQuantizer permits Fp8Quanti
 
   @Override
   public void quantizeRows(MemorySegment src, TensorStats stats, long r0, long r1,
-      Map<TensorRole, MemorySegment> outputs) {
+      Map<LinearParam, MemorySegment> outputs) {
     check(src, stats, r0, r1, outputs);
     Encoder enc = encoder(stats, outputs);
     if (r0 == 0) enc.tensorWide();
@@ -139,7 +139,7 @@ abstract sealed class GridQuantizer implements WeightQuantizer permits Fp8Quanti
     return v < lo ? lo : v > hi ? hi : v;
   }
 
-  private void check(MemorySegment src, TensorStats stats, long r0, long r1, Map<TensorRole, MemorySegment> out) {
+  private void check(MemorySegment src, TensorStats stats, long r0, long r1, Map<LinearParam, MemorySegment> out) {
     String what = layout.prefix() + ".weight";
     long need = rows * cols * model.bytes();
     if (src.byteSize() < need)
@@ -151,7 +151,7 @@ abstract sealed class GridQuantizer implements WeightQuantizer permits Fp8Quanti
       throw new IllegalArgumentException(what + ": row range [" + r0 + ", " + r1 + ") is not within [0, " + rows
           + ") on multiples of " + align);
     for (LayoutTensor t : layout.tensors()) {
-      MemorySegment seg = out.get(t.role());
+      MemorySegment seg = out.get(t.param());
       if (seg == null || seg.byteSize() < t.byteSize())
         throw new IllegalArgumentException(t.name() + ": no output segment of " + t.byteSize() + " bytes");
     }

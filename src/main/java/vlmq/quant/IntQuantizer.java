@@ -6,7 +6,7 @@ import java.nio.ByteOrder;
 import java.util.Map;
 import vlmq.format.compressedtensors.IntPacking;
 import vlmq.format.compressedtensors.LinearLayout;
-import vlmq.format.compressedtensors.TensorRole;
+import vlmq.format.compressedtensors.LinearParam;
 import vlmq.numeric.Kernels;
 import vlmq.recipe.CompressionFormat;
 import vlmq.recipe.Strategy;
@@ -69,10 +69,10 @@ final class IntQuantizer extends GridQuantizer {
   }
 
   @Override
-  Encoder encoder(TensorStats stats, Map<TensorRole, MemorySegment> out) {
-    MemorySegment codesOut = out.get(packed ? TensorRole.WEIGHT_PACKED : TensorRole.WEIGHT);
-    MemorySegment scaleOut = out.get(TensorRole.WEIGHT_SCALE);
-    MemorySegment zpOut = out.get(TensorRole.WEIGHT_ZERO_POINT);
+  Encoder encoder(TensorStats stats, Map<LinearParam, MemorySegment> out) {
+    MemorySegment codesOut = out.get(packed ? LinearParam.WEIGHT_PACKED : LinearParam.WEIGHT);
+    MemorySegment scaleOut = out.get(LinearParam.WEIGHT_SCALE);
+    MemorySegment zpOut = out.get(LinearParam.WEIGHT_ZERO_POINT);
     float[] scale = new float[units];
     int[] zp = new int[units];
     float[] y = new float[cols];
@@ -92,7 +92,7 @@ final class IntQuantizer extends GridQuantizer {
           if (!symmetric) zpOut.set(ValueLayout.JAVA_BYTE, 0, (byte) zp[0]);
         }
         if (packed) {
-          MemorySegment shape = out.get(TensorRole.WEIGHT_SHAPE);
+          MemorySegment shape = out.get(LinearParam.WEIGHT_SHAPE);
           shape.set(LONG, 0, rows);
           shape.set(LONG, 8, cols);
         }

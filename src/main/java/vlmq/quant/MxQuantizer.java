@@ -4,7 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Map;
 import vlmq.format.compressedtensors.LinearLayout;
-import vlmq.format.compressedtensors.TensorRole;
+import vlmq.format.compressedtensors.LinearParam;
 import vlmq.numeric.Bf16;
 import vlmq.numeric.F16;
 import vlmq.numeric.Fp4E2m1;
@@ -75,9 +75,9 @@ final class MxQuantizer extends GridQuantizer {
   }
 
   @Override
-  Encoder encoder(TensorStats stats, Map<TensorRole, MemorySegment> out) {
-    MemorySegment codesOut = out.get(fp4 ? TensorRole.WEIGHT_PACKED : TensorRole.WEIGHT);
-    MemorySegment scaleOut = out.get(TensorRole.WEIGHT_SCALE);
+  Encoder encoder(TensorStats stats, Map<LinearParam, MemorySegment> out) {
+    MemorySegment codesOut = out.get(fp4 ? LinearParam.WEIGHT_PACKED : LinearParam.WEIGHT);
+    MemorySegment scaleOut = out.get(LinearParam.WEIGHT_SCALE);
     float[] scale = new float[units];
     float[] y = new float[cols];
     byte[] packed = fp4 ? new byte[cols / 2] : null;

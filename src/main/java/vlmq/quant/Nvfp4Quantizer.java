@@ -4,7 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Map;
 import vlmq.format.compressedtensors.LinearLayout;
-import vlmq.format.compressedtensors.TensorRole;
+import vlmq.format.compressedtensors.LinearParam;
 import vlmq.numeric.Kernels;
 import vlmq.numeric.Fp4E2m1;
 import vlmq.numeric.Fp8E4m3;
@@ -36,9 +36,9 @@ final class Nvfp4Quantizer extends GridQuantizer {
   }
 
   @Override
-  Encoder encoder(TensorStats stats, Map<TensorRole, MemorySegment> out) {
-    MemorySegment packedOut = out.get(TensorRole.WEIGHT_PACKED);
-    MemorySegment scaleOut = out.get(TensorRole.WEIGHT_SCALE);
+  Encoder encoder(TensorStats stats, Map<LinearParam, MemorySegment> out) {
+    MemorySegment packedOut = out.get(LinearParam.WEIGHT_PACKED);
+    MemorySegment scaleOut = out.get(LinearParam.WEIGHT_SCALE);
     float g = globalScale(stats.absMax());
     float[] scale = new float[units];
     float[] y = new float[cols];
@@ -46,7 +46,7 @@ final class Nvfp4Quantizer extends GridQuantizer {
     return new Encoder() {
       @Override
       public void tensorWide() {
-        out.get(TensorRole.WEIGHT_GLOBAL_SCALE).set(ModelDType.FLOAT, 0, g);
+        out.get(LinearParam.WEIGHT_GLOBAL_SCALE).set(ModelDType.FLOAT, 0, g);
       }
 
       @Override

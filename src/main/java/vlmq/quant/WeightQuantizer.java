@@ -3,7 +3,7 @@ package vlmq.quant;
 import java.lang.foreign.MemorySegment;
 import java.util.Map;
 import vlmq.format.compressedtensors.LinearLayout;
-import vlmq.format.compressedtensors.TensorRole;
+import vlmq.format.compressedtensors.LinearParam;
 import vlmq.numeric.Kernels;
 import vlmq.recipe.QuantType;
 import vlmq.recipe.Strategy;
@@ -22,7 +22,7 @@ import vlmq.recipe.Strategy;
  *   TensorStats stats = q.needsTensorStats() ? TensorStats.measure(src, dtype, rows, cols) : TensorStats.NONE;
  *   q.quantizeRows(src, stats, r0, r1, outputs);   // for row ranges covering [0, rows)
  * </pre>
- * {@code outputs} maps every role of the layout to that tensor's whole segment (of {@code byteSize()} bytes);
+ * {@code outputs} maps every parameter of the layout to that tensor's whole segment (of {@code byteSize()} bytes);
  * a call writes the rows' part of each, and the call whose range starts at row 0 also writes the tensor-wide
  * outputs ({@code weight_shape}, {@code weight_global_scale}, a per-tensor {@code weight_scale}). For NVFP4 q/k/v
  * or gate/up, pass every member the same {@code TensorStats.union(...)} of the members' stats.
@@ -55,10 +55,10 @@ public sealed interface WeightQuantizer permits GridQuantizer {
   int rowAlignment();
 
   /** Quantizes rows {@code [r0, r1)} into {@code outputs}; see the class comment for the contract. */
-  void quantizeRows(MemorySegment src, TensorStats stats, long r0, long r1, Map<TensorRole, MemorySegment> outputs);
+  void quantizeRows(MemorySegment src, TensorStats stats, long r0, long r1, Map<LinearParam, MemorySegment> outputs);
 
   /** Quantizes the whole weight in one thread: the stats pass when needed, then all rows. */
-  default void quantize(MemorySegment src, Map<TensorRole, MemorySegment> outputs) {
+  default void quantize(MemorySegment src, Map<LinearParam, MemorySegment> outputs) {
     LinearLayout l = layout();
     TensorStats stats = needsTensorStats() ? TensorStats.measure(src, l.weightDtype(), l.rows(), l.cols())
         : TensorStats.NONE;

@@ -14,7 +14,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import vlmq.format.compressedtensors.LayoutTensor;
 import vlmq.format.compressedtensors.LinearLayout;
-import vlmq.format.compressedtensors.TensorRole;
+import vlmq.format.compressedtensors.LinearParam;
 import vlmq.numeric.Bf16;
 import vlmq.numeric.DType;
 import vlmq.recipe.Preset;
@@ -30,9 +30,9 @@ class WeightQuantizerTest {
     return seg;
   }
 
-  private static Map<TensorRole, MemorySegment> outputs(Arena arena, LinearLayout layout) {
-    Map<TensorRole, MemorySegment> out = new EnumMap<>(TensorRole.class);
-    for (LayoutTensor t : layout.tensors()) out.put(t.role(), arena.allocate(t.byteSize()));
+  private static Map<LinearParam, MemorySegment> outputs(Arena arena, LinearLayout layout) {
+    Map<LinearParam, MemorySegment> out = new EnumMap<>(LinearParam.class);
+    for (LayoutTensor t : layout.tensors()) out.put(t.param(), arena.allocate(t.byteSize()));
     return out;
   }
 
@@ -64,7 +64,7 @@ class WeightQuantizerTest {
       var src = randomBf16(arena, 16, 64, 2, 0.02f);
       assertThatThrownBy(() -> q.quantizeRows(src, TensorStats.NONE, 0, 16, outputs(arena, q.layout())))
           .hasMessageContaining("TensorStats.measure");
-      var missing = new EnumMap<TensorRole, MemorySegment>(TensorRole.class);
+      var missing = new EnumMap<LinearParam, MemorySegment>(LinearParam.class);
       assertThatThrownBy(() -> q.quantizeRows(src, TensorStats.measure(src, DType.BF16, 16, 64), 0, 16, missing))
           .hasMessageContaining("m.weight_packed");
     }
@@ -86,9 +86,9 @@ class WeightQuantizerTest {
       q.quantizeRows(k, fused, 0, 32, shared);
       var vOut = outputs(arena, q.layout());
       q.quantizeRows(v, fused, 0, 32, vOut);
-      float gAlone = alone.get(TensorRole.WEIGHT_GLOBAL_SCALE).get(ModelDType.FLOAT, 0);
-      float gShared = shared.get(TensorRole.WEIGHT_GLOBAL_SCALE).get(ModelDType.FLOAT, 0);
-      assertThat(gShared).isEqualTo(vOut.get(TensorRole.WEIGHT_GLOBAL_SCALE).get(ModelDType.FLOAT, 0));
+      float gAlone = alone.get(LinearParam.WEIGHT_GLOBAL_SCALE).get(ModelDType.FLOAT, 0);
+      float gShared = shared.get(LinearParam.WEIGHT_GLOBAL_SCALE).get(ModelDType.FLOAT, 0);
+      assertThat(gShared).isEqualTo(vOut.get(LinearParam.WEIGHT_GLOBAL_SCALE).get(ModelDType.FLOAT, 0));
       assertThat(gShared).isLessThan(gAlone); // v's larger magnitudes lower k's global scale
     }
   }

@@ -46,51 +46,51 @@ public record LinearLayout(String prefix, CompressionFormat format, Quantization
     long[] scaleShape = scaleShape(weights, rows, cols);
     switch (format) {
       case PACK_QUANTIZED -> {
-        tensors.add(tensor(prefix, TensorRole.WEIGHT_PACKED, DType.I32, rows, IntPacking.words(cols, weights.numBits())));
-        tensors.add(tensor(prefix, TensorRole.WEIGHT_SCALE, weightDtype, scaleShape));
+        tensors.add(tensor(prefix, LinearParam.WEIGHT_PACKED, DType.I32, rows, IntPacking.words(cols, weights.numBits())));
+        tensors.add(tensor(prefix, LinearParam.WEIGHT_SCALE, weightDtype, scaleShape));
         if (!weights.symmetric()) {
           if (weights.strategy() == Strategy.GROUP || weights.strategy() == Strategy.CHANNEL)
-            tensors.add(tensor(prefix, TensorRole.WEIGHT_ZERO_POINT, DType.I32,
+            tensors.add(tensor(prefix, LinearParam.WEIGHT_ZERO_POINT, DType.I32,
                 IntPacking.words(scaleShape[0], weights.numBits()), scaleShape[1]));
-          else tensors.add(tensor(prefix, TensorRole.WEIGHT_ZERO_POINT, DType.I8, scaleShape));
+          else tensors.add(tensor(prefix, LinearParam.WEIGHT_ZERO_POINT, DType.I8, scaleShape));
         }
-        tensors.add(tensor(prefix, TensorRole.WEIGHT_SHAPE, DType.I64, 2));
+        tensors.add(tensor(prefix, LinearParam.WEIGHT_SHAPE, DType.I64, 2));
       }
       case NVFP4_PACK_QUANTIZED -> {
-        tensors.add(tensor(prefix, TensorRole.WEIGHT_PACKED, DType.U8, rows, cols / 2));
-        tensors.add(tensor(prefix, TensorRole.WEIGHT_SCALE, DType.F8_E4M3, scaleShape));
-        tensors.add(tensor(prefix, TensorRole.WEIGHT_GLOBAL_SCALE, DType.F32, 1));
+        tensors.add(tensor(prefix, LinearParam.WEIGHT_PACKED, DType.U8, rows, cols / 2));
+        tensors.add(tensor(prefix, LinearParam.WEIGHT_SCALE, DType.F8_E4M3, scaleShape));
+        tensors.add(tensor(prefix, LinearParam.WEIGHT_GLOBAL_SCALE, DType.F32, 1));
       }
       case MXFP4_PACK_QUANTIZED -> {
-        tensors.add(tensor(prefix, TensorRole.WEIGHT_PACKED, DType.U8, rows, cols / 2));
-        tensors.add(tensor(prefix, TensorRole.WEIGHT_SCALE, DType.U8, scaleShape));
+        tensors.add(tensor(prefix, LinearParam.WEIGHT_PACKED, DType.U8, rows, cols / 2));
+        tensors.add(tensor(prefix, LinearParam.WEIGHT_SCALE, DType.U8, scaleShape));
       }
       case MXFP8_QUANTIZED -> {
-        tensors.add(tensor(prefix, TensorRole.WEIGHT, DType.F8_E4M3, rows, cols));
-        tensors.add(tensor(prefix, TensorRole.WEIGHT_SCALE, DType.U8, scaleShape));
+        tensors.add(tensor(prefix, LinearParam.WEIGHT, DType.F8_E4M3, rows, cols));
+        tensors.add(tensor(prefix, LinearParam.WEIGHT_SCALE, DType.U8, scaleShape));
       }
       default -> { // naive, int-quantized, float-quantized: one code per element in pytorch_dtype()
-        tensors.add(tensor(prefix, TensorRole.WEIGHT, weights.pytorchDtype().dtype(), rows, cols));
-        tensors.add(tensor(prefix, TensorRole.WEIGHT_SCALE, weightDtype, scaleShape));
-        if (!weights.symmetric()) tensors.add(tensor(prefix, TensorRole.WEIGHT_ZERO_POINT, DType.I8, scaleShape));
+        tensors.add(tensor(prefix, LinearParam.WEIGHT, weights.pytorchDtype().dtype(), rows, cols));
+        tensors.add(tensor(prefix, LinearParam.WEIGHT_SCALE, weightDtype, scaleShape));
+        if (!weights.symmetric()) tensors.add(tensor(prefix, LinearParam.WEIGHT_ZERO_POINT, DType.I8, scaleShape));
       }
     }
     return new LinearLayout(prefix, format, weights, weightDtype, rows, cols, tensors);
   }
 
-  /** The specs to declare to the checkpoint writer, in role order. */
+  /** The specs to declare to the checkpoint writer, in parameter order. */
   public List<TensorSpec> specs() {
     return tensors.stream().map(LayoutTensor::spec).toList();
   }
 
-  /** The tensor with {@code role}. */
-  public LayoutTensor get(TensorRole role) {
-    for (LayoutTensor t : tensors) if (t.role() == role) return t;
-    throw new IllegalArgumentException(prefix + " (" + format.json() + ") has no " + role.suffix());
+  /** The tensor of {@code param}. */
+  public LayoutTensor get(LinearParam param) {
+    for (LayoutTensor t : tensors) if (t.param() == param) return t;
+    throw new IllegalArgumentException(prefix + " (" + format.json() + ") has no " + param.suffix());
   }
 
-  public boolean has(TensorRole role) {
-    return tensors.stream().anyMatch(t -> t.role() == role);
+  public boolean has(LinearParam param) {
+    return tensors.stream().anyMatch(t -> t.param() == param);
   }
 
   /** Shape of {@code weight_scale} (and of unpacked zero points) for a strategy. */
@@ -104,8 +104,8 @@ public record LinearLayout(String prefix, CompressionFormat format, Quantization
     };
   }
 
-  private static LayoutTensor tensor(String prefix, TensorRole role, DType dtype, long... shape) {
-    return new LayoutTensor(role, new TensorSpec(prefix + "." + role.suffix(), dtype, shape));
+  private static LayoutTensor tensor(String prefix, LinearParam param, DType dtype, long... shape) {
+    return new LayoutTensor(param, new TensorSpec(prefix + "." + param.suffix(), dtype, shape));
   }
 
   private static void check(String where, CompressionFormat format, QuantizationArgs w, DType dtype, long rows,

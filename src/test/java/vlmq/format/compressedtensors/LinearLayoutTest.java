@@ -63,8 +63,8 @@ class LinearLayoutTest {
     var l = LinearLayout.of(MLP, CompressionFormat.PACK_QUANTIZED, Preset.W4A16_ASYM.weights(), DType.BF16, 3585, 18944);
     assertThat(l.specs()).extracting(s -> s.byteSize()).containsExactly(3585L * 2368 * 4, 3585L * 148 * 2,
         449L * 148 * 4, 16L);
-    assertThat(l.get(TensorRole.WEIGHT_ZERO_POINT).name()).isEqualTo(MLP + ".weight_zero_point");
-    assertThat(l.has(TensorRole.WEIGHT_GLOBAL_SCALE)).isFalse();
+    assertThat(l.get(LinearParam.WEIGHT_ZERO_POINT).name()).isEqualTo(MLP + ".weight_zero_point");
+    assertThat(l.has(LinearParam.WEIGHT_GLOBAL_SCALE)).isFalse();
   }
 
   @Test
