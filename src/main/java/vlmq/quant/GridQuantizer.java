@@ -143,7 +143,8 @@ abstract sealed class GridQuantizer implements WeightQuantizer permits Fp8Quanti
     String what = layout.prefix() + ".weight";
     long need = rows * cols * model.bytes();
     if (src.byteSize() < need)
-      throw new IllegalArgumentException(what + ": source holds " + src.byteSize() + " bytes, the weight needs " + need);
+      throw new IllegalArgumentException(
+          what + ": source holds " + src.byteSize() + " bytes, the weight needs " + need);
     if (needsTensorStats() && stats == TensorStats.NONE)
       throw new IllegalArgumentException(what + ": strategy " + strategy.json() + " needs TensorStats.measure(...)");
     int align = rowAlignment();

@@ -19,9 +19,9 @@ import vlmq.recipe.Strategy;
  *                zp = 0
  *   asymmetric   mn = min(unit, 0),  mx = max(unit, 0)
  *                s  = m(m(mx - mn) / (2^b - 1))
- *                zp = rint(clamp(m(qmin - m(mn / s)), qmin, qmax))   (from s before the eps fix; NaN → 0 as torch's cast)
+ *                zp = rint(clamp(m(qmin - m(mn / s)), qmin, qmax))   (s before the eps fix; NaN → 0, as torch casts)
  *   both         s == 0 → eps(m)
- *                q  = rint(clamp(m(m(x / s) + zp), qmin, qmax))      (clamp before rounding: +127.5 → 127, -127.5 → -128)
+ *                q  = rint(clamp(m(m(x / s) + zp), qmin, qmax))      (clamp, round: +127.5 → 127, -127.5 → -128)
  * </pre>
  * {@code pack-quantized} stores q + 2^(b-1) as {@link IntPacking} words per row, {@code weight_shape}, and an
  * asymmetric group/channel zero point packed along the rows; the other formats store q as int8.

@@ -36,7 +36,8 @@ enum ModelDType {
       case BF16 -> BF16;
       case F16 -> F16;
       case F32 -> F32;
-      default -> throw new VlmqException("Cannot quantize " + dtype + " weights: only BF16, F16 and F32 are supported.");
+      default -> throw new VlmqException(
+          "Cannot quantize " + dtype + " weights: only BF16, F16 and F32 are supported.");
     };
   }
 

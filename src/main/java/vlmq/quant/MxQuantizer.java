@@ -108,7 +108,8 @@ final class MxQuantizer extends GridQuantizer {
           kernels.f32ToFp8E4m3(y, 0, cols, codesOut, r * cols);
           return;
         }
-        for (int c = 0; c < cols; c += 2) packed[c / 2] = Fp4E2m1.pack(Fp4E2m1.fromFloat(y[c]), Fp4E2m1.fromFloat(y[c + 1]));
+        for (int c = 0; c < cols; c += 2)
+          packed[c / 2] = Fp4E2m1.pack(Fp4E2m1.fromFloat(y[c]), Fp4E2m1.fromFloat(y[c + 1]));
         MemorySegment.copy(packed, 0, codesOut, ValueLayout.JAVA_BYTE, r * packed.length, packed.length);
       }
     };

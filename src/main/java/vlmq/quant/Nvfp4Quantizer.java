@@ -17,7 +17,7 @@ import vlmq.numeric.Fp8E4m3;
  *   g     = m(m(1 / max(A, 2^-126)) · 2688)        (2688 / A is reciprocal-then-multiply; inf/NaN → 1.0)
  *   sg    = e4m3_rne(clamp(g · m(amax16 / 6), ±448))   (f32 product), 0 → 0.125
  *   s     = sg / g                                 (f32)
- *   code  = fp4(clamp(x / s + 0, ±6))              (f32 division; thresholds of {@link Fp4E2m1}; -0 only from negatives)
+ *   code  = fp4(clamp(x / s + 0, ±6))              (f32 division; {@link Fp4E2m1} thresholds; -0 only from negatives)
  * </pre>
  * {@code weight_global_scale} holds g (it is the quantization scale, the reciprocal of ModelOpt's), and
  * {@code weight_scale} the E4M3 codes of sg.
@@ -70,7 +70,8 @@ final class Nvfp4Quantizer extends GridQuantizer {
           float s = scale[u];
           for (int c = u * unitCols, end = c + unitCols; c < end; c++) y[c] = clamp(x[c] / s + 0f, -FP4_MAX, FP4_MAX);
         }
-        for (int c = 0; c < cols; c += 2) packed[c / 2] = Fp4E2m1.pack(Fp4E2m1.fromFloat(y[c]), Fp4E2m1.fromFloat(y[c + 1]));
+        for (int c = 0; c < cols; c += 2)
+          packed[c / 2] = Fp4E2m1.pack(Fp4E2m1.fromFloat(y[c]), Fp4E2m1.fromFloat(y[c + 1]));
         MemorySegment.copy(packed, 0, packedOut, ValueLayout.JAVA_BYTE, r * (cols / 2), cols / 2);
       }
     };

@@ -34,7 +34,7 @@ public sealed interface WeightQuantizer permits GridQuantizer {
     return of(layout, Kernels.get());
   }
 
-  /** The quantizer for a layout, running its hot loops on {@code kernels} (every implementation gives the same bytes). */
+  /** The quantizer for a layout, running its hot loops on {@code kernels} (all implementations give the same bytes). */
   static WeightQuantizer of(LinearLayout layout, Kernels kernels) {
     var w = layout.weights();
     if (w.type() == QuantType.INT) return new IntQuantizer(layout, kernels);

@@ -26,7 +26,8 @@ class WeightQuantizerTest {
   private static MemorySegment randomBf16(Arena arena, long rows, long cols, long seed, float sigma) {
     SplittableRandom random = new SplittableRandom(seed);
     MemorySegment seg = arena.allocate(rows * cols * 2);
-    for (long i = 0; i < rows * cols; i++) seg.set(BF16, 2 * i, Bf16.fromFloat((float) (random.nextGaussian() * sigma)));
+    for (long i = 0; i < rows * cols; i++)
+      seg.set(BF16, 2 * i, Bf16.fromFloat((float) (random.nextGaussian() * sigma)));
     return seg;
   }
 

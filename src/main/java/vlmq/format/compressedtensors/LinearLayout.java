@@ -17,7 +17,8 @@ import vlmq.recipe.TorchDType;
  * {@code [rows=O, cols=I]} (spec §2.1–§2.6), in place of {@code prefix.weight}:
  * <pre>
  *   naive / int / float-quantized  weight  F8_E4M3 | I8 [O, I]           weight_scale  model dtype, shape by strategy
- *   pack-quantized                 weight_packed I32 [O, ceil(I·b/32)]   weight_scale  model dtype    weight_shape I64 [2]
+ *   pack-quantized                 weight_packed I32 [O, ceil(I·b/32)]   weight_scale  model dtype
+ *                                  weight_shape I64 [2]
  *   nvfp4-pack-quantized           weight_packed U8 [O, I/2]             weight_scale  F8_E4M3 [O, I/16]
  *                                  weight_global_scale F32 [1]
  *   mxfp4-pack-quantized           weight_packed U8 [O, I/2]             weight_scale  U8 (E8M0) [O, I/32]
@@ -46,7 +47,8 @@ public record LinearLayout(String prefix, CompressionFormat format, Quantization
     long[] scaleShape = scaleShape(weights, rows, cols);
     switch (format) {
       case PACK_QUANTIZED -> {
-        tensors.add(tensor(prefix, LinearParam.WEIGHT_PACKED, DType.I32, rows, IntPacking.words(cols, weights.numBits())));
+        long words = IntPacking.words(cols, weights.numBits());
+        tensors.add(tensor(prefix, LinearParam.WEIGHT_PACKED, DType.I32, rows, words));
         tensors.add(tensor(prefix, LinearParam.WEIGHT_SCALE, weightDtype, scaleShape));
         if (!weights.symmetric()) {
           if (weights.strategy() == Strategy.GROUP || weights.strategy() == Strategy.CHANNEL)
@@ -116,7 +118,8 @@ public record LinearLayout(String prefix, CompressionFormat format, Quantization
     if (rows <= 0 || cols <= 0) throw refuse(where, "the weight is empty");
     if (w.dynamic() != DynamicMode.STATIC) throw refuse(where, "weights cannot be quantized dynamically");
     if (w.actorder() != null && w.actorder().isGroupOrdering())
-      throw refuse(where, "actorder '" + w.actorder().json() + "' needs GPTQ's weight_g_idx, which data-free quantization does not produce");
+      throw refuse(where, "actorder '" + w.actorder().json()
+          + "' needs GPTQ's weight_g_idx, which data-free quantization does not produce");
     if (!w.symmetric() && w.type() == QuantType.FLOAT)
       throw refuse(where, "compressed-tensors has no asymmetric float quantization");
     Strategy s = w.strategy();
@@ -140,8 +143,8 @@ public record LinearLayout(String prefix, CompressionFormat format, Quantization
       default -> false;
     };
     if (!ok)
-      throw refuse(where, "format '" + format.json() + "' cannot hold " + w.type().json() + w.numBits() + " weights with strategy '"
-          + s.json() + "'" + (w.groupSize() == null ? "" : " group_size " + w.groupSize())
+      throw refuse(where, "format '" + format.json() + "' cannot hold " + w.type().json() + w.numBits()
+          + " weights with strategy '" + s.json() + "'" + (w.groupSize() == null ? "" : " group_size " + w.groupSize())
           + (w.scaleDtype() == null ? "" : " scale_dtype " + w.scaleDtype().json()));
   }
 

@@ -1,6 +1,6 @@
 package vlmq.format.compressedtensors;
 
-/** A parameter compressed-tensors stores for a quantized Linear; its checkpoint key is {@code <module prefix>.<suffix>}. */
+/** A parameter compressed-tensors stores for a quantized Linear; its key is {@code <module prefix>.<suffix>}. */
 public enum LinearParam {
   /** FP8/INT8 codes, one per element ({@code naive/int/float/mxfp8-quantized}). */
   WEIGHT("weight"),

@@ -30,7 +30,8 @@ class IntPackingTest {
       int[] words = new int[(int) IntPacking.words(count, bits) + 1];
       words[words.length - 1] = 0x5A5A5A5A;
       IntPacking.pack(q, count, bits, words);
-      for (int i = 0; i < count; i++) assertThat(unpack(words, i, bits)).as("bits %d value %d", bits, i).isEqualTo(q[i]);
+      for (int i = 0; i < count; i++)
+        assertThat(unpack(words, i, bits)).as("bits %d value %d", bits, i).isEqualTo(q[i]);
       long used = (long) count * bits;
       int last = (int) IntPacking.words(count, bits) - 1;
       if (used % 32 != 0) assertThat(words[last] >>> (used % 32)).as("zero padding after the stream").isZero();

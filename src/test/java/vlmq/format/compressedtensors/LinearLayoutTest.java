@@ -60,7 +60,8 @@ class LinearLayoutTest {
 
   @Test
   void specsCarryTheByteSizesTheWriterReserves() {
-    var l = LinearLayout.of(MLP, CompressionFormat.PACK_QUANTIZED, Preset.W4A16_ASYM.weights(), DType.BF16, 3585, 18944);
+    var l = LinearLayout.of(MLP, CompressionFormat.PACK_QUANTIZED, Preset.W4A16_ASYM.weights(), DType.BF16, 3585,
+        18944);
     assertThat(l.specs()).extracting(s -> s.byteSize()).containsExactly(3585L * 2368 * 4, 3585L * 148 * 2,
         449L * 148 * 4, 16L);
     assertThat(l.get(LinearParam.WEIGHT_ZERO_POINT).name()).isEqualTo(MLP + ".weight_zero_point");
@@ -72,7 +73,8 @@ class LinearLayoutTest {
     assertThatThrownBy(() -> layout(Preset.W4A16, DType.BF16, 1280, 3420)).isInstanceOf(VlmqException.class)
         .hasMessageContaining("3420").hasMessageContaining("group_size 128").hasMessageContaining("ignore");
     assertThatThrownBy(() -> layout(Preset.NVFP4A16, DType.BF16, 64, 8)).hasMessageContaining("group_size 16");
-    assertThatThrownBy(() -> layout(Preset.FP8_DYNAMIC, DType.F8_E4M3, 64, 64)).hasMessageContaining("BF16, F16 and F32");
+    assertThatThrownBy(() -> layout(Preset.FP8_DYNAMIC, DType.F8_E4M3, 64, 64))
+        .hasMessageContaining("BF16, F16 and F32");
     var gIdx = Preset.W4A16.weights().toBuilder().actorder(ActOrder.GROUP).build();
     assertThatThrownBy(() -> LinearLayout.of(MLP, CompressionFormat.PACK_QUANTIZED, gIdx, DType.BF16, 64, 128))
         .hasMessageContaining("weight_g_idx");
