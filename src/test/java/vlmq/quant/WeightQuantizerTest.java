@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
-import vlmq.format.compressedtensors.LayoutTensor;
 import vlmq.format.compressedtensors.LinearLayout;
 import vlmq.format.compressedtensors.LinearParam;
 import vlmq.numeric.Bf16;
@@ -32,9 +31,8 @@ class WeightQuantizerTest {
   }
 
   private static Map<LinearParam, MemorySegment> outputs(Arena arena, LinearLayout layout) {
-    Map<LinearParam, MemorySegment> out = new EnumMap<>(LinearParam.class);
-    for (LayoutTensor t : layout.tensors()) out.put(t.param(), arena.allocate(t.byteSize()));
-    return out;
+    return layout.segments(name -> arena.allocate(layout.tensors().stream()
+        .filter(t -> t.name().equals(name)).findFirst().orElseThrow().byteSize()));
   }
 
   private static LinearLayout layout(Preset p, long rows, long cols) {

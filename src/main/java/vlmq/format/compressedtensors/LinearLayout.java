@@ -1,7 +1,11 @@
 package vlmq.format.compressedtensors;
 
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 import vlmq.VlmqException;
 import vlmq.io.safetensors.TensorSpec;
 import vlmq.numeric.DType;
@@ -83,6 +87,16 @@ public record LinearLayout(String prefix, CompressionFormat format, Quantization
   /** The specs to declare to the checkpoint writer, in parameter order. */
   public List<TensorSpec> specs() {
     return tensors.stream().map(LayoutTensor::spec).toList();
+  }
+
+  /**
+   * The outputs a {@code WeightQuantizer} fills: each parameter's segment, looked up by tensor name (for example
+   * {@code checkpointWriter::segment}).
+   */
+  public Map<LinearParam, MemorySegment> segments(Function<String, MemorySegment> byName) {
+    Map<LinearParam, MemorySegment> out = new EnumMap<>(LinearParam.class);
+    for (LayoutTensor t : tensors) out.put(t.param(), byName.apply(t.name()));
+    return out;
   }
 
   /** The tensor of {@code param}. */
