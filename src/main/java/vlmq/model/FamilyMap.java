@@ -56,7 +56,7 @@ public final class FamilyMap {
 
     var moduleKinds = moduleKinds(names);
     var roles = new LinkedHashMap<String, TensorRole>();
-    var matches = new LinkedHashMap<String, Match>();
+    var matches = new ArrayList<Match>();
     var unmatched = new ArrayList<String>();
     names.forEach((name, shape) -> {
       var module = moduleOf(name);
@@ -64,7 +64,7 @@ public final class FamilyMap {
       Component component;
       if (family.isPresent()) {
         var match = CheckpointPrefixes.match(roots, name);
-        match.ifPresent(m -> matches.put(name, m));
+        match.ifPresent(matches::add);
         if (match.isEmpty()) unmatched.add(name);
         component = match.map(m -> m.root().component()).orElse(Component.OTHER);
       } else {
@@ -81,8 +81,9 @@ public final class FamilyMap {
     var linear = moduleKinds.entrySet().stream()
         .filter(e -> e.getValue() == TensorKind.LINEAR_WEIGHT).map(Map.Entry::getKey)
         .sorted(NaturalOrder.INSTANCE).toList();
-    var layout = family.isPresent() ? layoutOf(roots, matches.values()) : new KeyLayout(KeyLayout.Kind.UNRECOGNIZED,
-        List.of());
+    var layout = family.isPresent()
+        ? layoutOf(roots, matches)
+        : new KeyLayout(KeyLayout.Kind.UNRECOGNIZED, List.of());
     var warnings = warnings(config, family, roles.values(), unmatched, layout);
     return new FamilyMap(family, roots, roles, layout, linear, warnings);
   }

@@ -1,5 +1,6 @@
 package vlmq.model;
 
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -40,7 +41,7 @@ final class TensorKinds {
   }
 
   private static boolean looksLikeEmbedding(String module) {
-    var last = module.substring(module.lastIndexOf('.') + 1).toLowerCase(java.util.Locale.ROOT);
+    var last = module.substring(module.lastIndexOf('.') + 1).toLowerCase(Locale.ROOT);
     return last.contains("embed") || last.equals("wte") || last.equals("wpe");
   }
 }

@@ -10,9 +10,11 @@ package vlmq.numeric;
  * 2^(k+1); for f32 subnormals only a fraction above one half rounds up). NaN and ±Inf encode as NaN, and so does
  * anything that rounds up past 2^127.
  *
- * <p>compressed-tensors' MX scales ({@code weight_scale}, uint8) are written as {@code 127 + floor(log2(scale))} of a
- * scale that is already a power of two; for those {@link #fromFloat} gives the same byte, because an exact power
- * of two has no mantissa to round.
+ * <p>compressed-tensors' MX scales ({@code weight_scale}, uint8) are not made with this cast: the group maximum is
+ * first snapped to a power of two by its own bit trick ({@code round_to_power_2}: up when the bf16 mantissa fraction is
+ * at least 0.75), then written as {@code 127 + floor(log2(p2)) - offset}. For a power of two {@link #fromFloat} gives
+ * that same byte, since there is no mantissa to round. compressed-tensors decodes with {@code 2.0 ** (e - 127)}, which
+ * agrees with {@link #toFloat} except for 0xFF (+Inf there, NaN here).
  */
 public final class E8m0 {
   /** The NaN code. */

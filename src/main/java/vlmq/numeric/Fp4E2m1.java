@@ -9,6 +9,9 @@ package vlmq.numeric;
  * anything past 6 give ±6). Upstream multiplies the magnitude by {@code torch.sign(x)}, so a negative input that
  * rounds to zero becomes -0.0 (code 8) while -0.0 itself gives +0.0 (code 0, {@code sign(-0.0)} is +0). NaN is
  * undefined upstream (it multiplies uninitialised memory by {@code sign(NaN) = 0}); here it is code 0.
+ *
+ * <p>The thresholds apply to the value as given: compressed-tensors 0.18 compares in the quotient's own dtype (f32 for
+ * NVFP4). Some upstream revisions cast to bf16 first; a caller matching those applies {@link Bf16#round} before.
  */
 public final class Fp4E2m1 {
   private static final float[] MAGNITUDES = {0f, 0.5f, 1f, 1.5f, 2f, 3f, 4f, 6f};

@@ -15,7 +15,7 @@ final class KernelsLoader {
 
   private KernelsLoader() {}
 
-  private static Kernels select(String mode) {
+  static Kernels select(String mode) {
     switch (mode) {
       case "scalar":
         return ScalarKernels.INSTANCE;

@@ -1,11 +1,11 @@
 package vlmq.quant;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.Map;
 import vlmq.format.compressedtensors.LinearLayout;
-import vlmq.format.compressedtensors.TensorRole;
+import vlmq.format.compressedtensors.LinearParam;
 import vlmq.numeric.Fp8E4m3;
+import vlmq.numeric.Kernels;
 import vlmq.recipe.Strategy;
 
 /**
@@ -20,8 +20,8 @@ import vlmq.recipe.Strategy;
  * The {@code m(x / s)} step is a real double rounding (bf16, then e4m3) and is what makes the bytes match.
  */
 final class Fp8Quantizer extends GridQuantizer {
-  Fp8Quantizer(LinearLayout layout) {
-    super(layout);
+  Fp8Quantizer(LinearLayout layout, Kernels kernels) {
+    super(layout, kernels);
   }
 
   float scale(float min, float max) {
@@ -30,11 +30,11 @@ final class Fp8Quantizer extends GridQuantizer {
   }
 
   @Override
-  Encoder encoder(TensorStats stats, Map<TensorRole, MemorySegment> out) {
-    MemorySegment weight = out.get(TensorRole.WEIGHT);
-    MemorySegment scaleOut = out.get(TensorRole.WEIGHT_SCALE);
+  Encoder encoder(TensorStats stats, Map<LinearParam, MemorySegment> out) {
+    MemorySegment weight = out.get(LinearParam.WEIGHT);
+    MemorySegment scaleOut = out.get(LinearParam.WEIGHT_SCALE);
     float[] scale = new float[units];
-    byte[] codes = new byte[cols];
+    float[] y = new float[cols];
     if (strategy == Strategy.TENSOR) scale[0] = scale(stats.min(), stats.max());
     return new Encoder() {
       @Override
@@ -54,10 +54,11 @@ final class Fp8Quantizer extends GridQuantizer {
       public void row(float[] x, long r) {
         for (int u = 0; u < units; u++) {
           float s = scale[u];
-          for (int c = u * unitCols, end = Math.min(c + unitCols, cols); c < end; c++)
-            codes[c] = Fp8E4m3.fromFloat(clamp(model.round(x[c] / s) + 0f, -Fp8E4m3.MAX, Fp8E4m3.MAX));
+          for (int c = u * unitCols, end = Math.min(c + unitCols, cols); c < end; c++) y[c] = x[c] / s;
         }
-        MemorySegment.copy(codes, 0, weight, ValueLayout.JAVA_BYTE, r * cols, cols);
+        model.roundAll(kernels, y, cols);
+        for (int c = 0; c < cols; c++) y[c] = clamp(y[c] + 0f, -Fp8E4m3.MAX, Fp8E4m3.MAX);
+        kernels.f32ToFp8E4m3(y, 0, cols, weight, r * cols);
       }
     };
   }

@@ -5,7 +5,8 @@ import java.util.Arrays;
 import java.util.Map;
 import vlmq.format.compressedtensors.LayoutTensor;
 import vlmq.format.compressedtensors.LinearLayout;
-import vlmq.format.compressedtensors.TensorRole;
+import vlmq.format.compressedtensors.LinearParam;
+import vlmq.numeric.Kernels;
 import vlmq.recipe.Strategy;
 
 /**
@@ -26,6 +27,7 @@ import vlmq.recipe.Strategy;
 abstract sealed class GridQuantizer implements WeightQuantizer permits Fp8Quantizer, IntQuantizer, Nvfp4Quantizer,
     MxQuantizer {
   final LinearLayout layout;
+  final Kernels kernels;
   final ModelDType model;
   final Strategy strategy;
   final long rows;
@@ -37,8 +39,9 @@ abstract sealed class GridQuantizer implements WeightQuantizer permits Fp8Quanti
   /** Rows sharing one row of scales: the block height, else 1. */
   final int bandRows;
 
-  GridQuantizer(LinearLayout layout) {
+  GridQuantizer(LinearLayout layout, Kernels kernels) {
     this.layout = layout;
+    this.kernels = kernels;
     this.model = ModelDType.of(layout.weightDtype());
     this.strategy = layout.weights().strategy();
     this.rows = layout.rows();
@@ -65,7 +68,7 @@ abstract sealed class GridQuantizer implements WeightQuantizer permits Fp8Quanti
   }
 
   /** A new encoder writing into {@code out}; for strategy tensor it also fixes the scale from {@code stats}. */
-  abstract Encoder encoder(TensorStats stats, Map<TensorRole, MemorySegment> out);
+  abstract Encoder encoder(TensorStats stats, Map<LinearParam, MemorySegment> out);
 
   @Override
   public LinearLayout layout() {
@@ -84,13 +87,14 @@ abstract sealed class GridQuantizer implements WeightQuantizer permits Fp8Quanti
 
   @Override
   public void quantizeRows(MemorySegment src, TensorStats stats, long r0, long r1,
-      Map<TensorRole, MemorySegment> outputs) {
+      Map<LinearParam, MemorySegment> outputs) {
     check(src, stats, r0, r1, outputs);
     Encoder enc = encoder(stats, outputs);
     if (r0 == 0) enc.tensorWide();
     float[] x = new float[cols];
     float[] min = new float[units];
     float[] max = new float[units];
+    float[] minMax = new float[2];
     long rowBytes = (long) cols * model.bytes();
     for (long b0 = r0; b0 < r1; b0 += bandRows) {
       long b1 = Math.min(b0 + bandRows, rows);
@@ -98,17 +102,17 @@ abstract sealed class GridQuantizer implements WeightQuantizer permits Fp8Quanti
         Arrays.fill(min, Float.POSITIVE_INFINITY);
         Arrays.fill(max, Float.NEGATIVE_INFINITY);
         for (long r = b0; r < b1; r++) {
-          model.read(src, r * rowBytes, x, cols);
-          accumulate(x, min, max);
+          model.read(kernels, src, r * rowBytes, x, cols);
+          accumulate(x, min, max, minMax);
         }
         enc.scales(min, max, b0 / bandRows);
       }
       for (long r = b0; r < b1; r++) {
-        model.read(src, r * rowBytes, x, cols);
+        model.read(kernels, src, r * rowBytes, x, cols);
         if (strategy != Strategy.BLOCK && strategy != Strategy.TENSOR) {
           Arrays.fill(min, Float.POSITIVE_INFINITY);
           Arrays.fill(max, Float.NEGATIVE_INFINITY);
-          accumulate(x, min, max);
+          accumulate(x, min, max, minMax);
           enc.scales(min, max, r);
         }
         enc.row(x, r);
@@ -116,15 +120,12 @@ abstract sealed class GridQuantizer implements WeightQuantizer permits Fp8Quanti
     }
   }
 
-  private void accumulate(float[] x, float[] min, float[] max) {
+  private void accumulate(float[] x, float[] min, float[] max, float[] minMax) {
     for (int u = 0; u < units; u++) {
-      float mn = min[u], mx = max[u];
-      for (int c = u * unitCols, end = Math.min(c + unitCols, cols); c < end; c++) {
-        mn = Math.min(mn, x[c]);
-        mx = Math.max(mx, x[c]);
-      }
-      min[u] = mn;
-      max[u] = mx;
+      int c = u * unitCols;
+      kernels.minMax(x, c, Math.min(unitCols, cols - c), minMax);
+      min[u] = Math.min(min[u], minMax[0]);
+      max[u] = Math.max(max[u], minMax[1]);
     }
   }
 
@@ -138,11 +139,12 @@ abstract sealed class GridQuantizer implements WeightQuantizer permits Fp8Quanti
     return v < lo ? lo : v > hi ? hi : v;
   }
 
-  private void check(MemorySegment src, TensorStats stats, long r0, long r1, Map<TensorRole, MemorySegment> out) {
+  private void check(MemorySegment src, TensorStats stats, long r0, long r1, Map<LinearParam, MemorySegment> out) {
     String what = layout.prefix() + ".weight";
     long need = rows * cols * model.bytes();
     if (src.byteSize() < need)
-      throw new IllegalArgumentException(what + ": source holds " + src.byteSize() + " bytes, the weight needs " + need);
+      throw new IllegalArgumentException(
+          what + ": source holds " + src.byteSize() + " bytes, the weight needs " + need);
     if (needsTensorStats() && stats == TensorStats.NONE)
       throw new IllegalArgumentException(what + ": strategy " + strategy.json() + " needs TensorStats.measure(...)");
     int align = rowAlignment();
@@ -150,7 +152,7 @@ abstract sealed class GridQuantizer implements WeightQuantizer permits Fp8Quanti
       throw new IllegalArgumentException(what + ": row range [" + r0 + ", " + r1 + ") is not within [0, " + rows
           + ") on multiples of " + align);
     for (LayoutTensor t : layout.tensors()) {
-      MemorySegment seg = out.get(t.role());
+      MemorySegment seg = out.get(t.param());
       if (seg == null || seg.byteSize() < t.byteSize())
         throw new IllegalArgumentException(t.name() + ": no output segment of " + t.byteSize() + " bytes");
     }

@@ -6,7 +6,8 @@ import java.nio.ByteOrder;
 import java.util.Map;
 import vlmq.format.compressedtensors.IntPacking;
 import vlmq.format.compressedtensors.LinearLayout;
-import vlmq.format.compressedtensors.TensorRole;
+import vlmq.format.compressedtensors.LinearParam;
+import vlmq.numeric.Kernels;
 import vlmq.recipe.CompressionFormat;
 import vlmq.recipe.Strategy;
 
@@ -18,9 +19,9 @@ import vlmq.recipe.Strategy;
  *                zp = 0
  *   asymmetric   mn = min(unit, 0),  mx = max(unit, 0)
  *                s  = m(m(mx - mn) / (2^b - 1))
- *                zp = rint(clamp(m(qmin - m(mn / s)), qmin, qmax))   (from s before the eps fix; NaN → 0 as torch's cast)
+ *                zp = rint(clamp(m(qmin - m(mn / s)), qmin, qmax))   (s before the eps fix; NaN → 0, as torch casts)
  *   both         s == 0 → eps(m)
- *                q  = rint(clamp(m(m(x / s) + zp), qmin, qmax))      (clamp before rounding: +127.5 → 127, -127.5 → -128)
+ *                q  = rint(clamp(m(m(x / s) + zp), qmin, qmax))      (clamp, round: +127.5 → 127, -127.5 → -128)
  * </pre>
  * {@code pack-quantized} stores q + 2^(b-1) as {@link IntPacking} words per row, {@code weight_shape}, and an
  * asymmetric group/channel zero point packed along the rows; the other formats store q as int8.
@@ -37,8 +38,8 @@ final class IntQuantizer extends GridQuantizer {
   /** Asymmetric group/channel zero points of pack-quantized are packed along dim 0. */
   private final boolean zpPackedAlongRows;
 
-  IntQuantizer(LinearLayout layout) {
-    super(layout);
+  IntQuantizer(LinearLayout layout, Kernels kernels) {
+    super(layout, kernels);
     bits = layout.weights().numBits();
     qmin = -(1 << (bits - 1));
     qmax = (1 << (bits - 1)) - 1;
@@ -68,12 +69,13 @@ final class IntQuantizer extends GridQuantizer {
   }
 
   @Override
-  Encoder encoder(TensorStats stats, Map<TensorRole, MemorySegment> out) {
-    MemorySegment codesOut = out.get(packed ? TensorRole.WEIGHT_PACKED : TensorRole.WEIGHT);
-    MemorySegment scaleOut = out.get(TensorRole.WEIGHT_SCALE);
-    MemorySegment zpOut = out.get(TensorRole.WEIGHT_ZERO_POINT);
+  Encoder encoder(TensorStats stats, Map<LinearParam, MemorySegment> out) {
+    MemorySegment codesOut = out.get(packed ? LinearParam.WEIGHT_PACKED : LinearParam.WEIGHT);
+    MemorySegment scaleOut = out.get(LinearParam.WEIGHT_SCALE);
+    MemorySegment zpOut = out.get(LinearParam.WEIGHT_ZERO_POINT);
     float[] scale = new float[units];
     int[] zp = new int[units];
+    float[] y = new float[cols];
     int[] q = new int[cols];
     int wordsPerRow = (int) IntPacking.words(cols, bits);
     int[] words = new int[wordsPerRow];
@@ -90,7 +92,7 @@ final class IntQuantizer extends GridQuantizer {
           if (!symmetric) zpOut.set(ValueLayout.JAVA_BYTE, 0, (byte) zp[0]);
         }
         if (packed) {
-          MemorySegment shape = out.get(TensorRole.WEIGHT_SHAPE);
+          MemorySegment shape = out.get(LinearParam.WEIGHT_SHAPE);
           shape.set(LONG, 0, rows);
           shape.set(LONG, 8, cols);
         }
@@ -109,10 +111,15 @@ final class IntQuantizer extends GridQuantizer {
       @Override
       public void row(float[] x, long r) {
         for (int u = 0; u < units; u++) {
-          float s = scale[u], z = zp[u];
-          for (int c = u * unitCols, end = Math.min(c + unitCols, cols); c < end; c++)
-            q[c] = (int) Math.rint(clamp(model.round(model.round(x[c] / s) + z), qmin, qmax));
+          float s = scale[u];
+          for (int c = u * unitCols, end = Math.min(c + unitCols, cols); c < end; c++) y[c] = x[c] / s;
         }
+        model.roundAll(kernels, y, cols);
+        if (!symmetric) {
+          for (int c = 0; c < cols; c++) y[c] += zp[c / unitCols];
+          model.roundAll(kernels, y, cols);
+        }
+        for (int c = 0; c < cols; c++) q[c] = (int) Math.rint(clamp(y[c], qmin, qmax));
         if (packed) {
           IntPacking.pack(q, cols, bits, words);
           MemorySegment.copy(words, 0, codesOut, INT, r * wordsPerRow * 4L, wordsPerRow);

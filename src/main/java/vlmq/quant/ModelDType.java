@@ -6,6 +6,7 @@ import java.nio.ByteOrder;
 import vlmq.VlmqException;
 import vlmq.numeric.Bf16;
 import vlmq.numeric.DType;
+import vlmq.numeric.Kernels;
 
 /**
  * The source weight's dtype, which is also the dtype compressed-tensors computes scales and {@code x / scale} in
@@ -35,7 +36,8 @@ enum ModelDType {
       case BF16 -> BF16;
       case F16 -> F16;
       case F32 -> F32;
-      default -> throw new VlmqException("Cannot quantize " + dtype + " weights: only BF16, F16 and F32 are supported.");
+      default -> throw new VlmqException(
+          "Cannot quantize " + dtype + " weights: only BF16, F16 and F32 are supported.");
     };
   }
 
@@ -62,15 +64,22 @@ enum ModelDType {
   }
 
   /** Reads {@code n} little-endian elements starting at byte {@code offset} into {@code dst[0..n)}. */
-  void read(MemorySegment src, long offset, float[] dst, int n) {
+  void read(Kernels k, MemorySegment src, long offset, float[] dst, int n) {
     switch (this) {
-      case BF16 -> {
-        for (int i = 0; i < n; i++) dst[i] = Bf16.toFloat(src.get(SHORT, offset + 2L * i));
-      }
+      case BF16 -> k.bf16ToF32(src, offset, dst, 0, n);
+      case F16 -> k.f16ToF32(src, offset, dst, 0, n);
+      case F32 -> k.f32ToF32(src, offset, dst, 0, n);
+    }
+  }
+
+  /** Replaces {@code x[0..n)} by {@link #round} of each value. */
+  void roundAll(Kernels k, float[] x, int n) {
+    switch (this) {
+      case BF16 -> k.roundToBf16(x, 0, n);
       case F16 -> {
-        for (int i = 0; i < n; i++) dst[i] = vlmq.numeric.F16.toFloat(src.get(SHORT, offset + 2L * i));
+        for (int i = 0; i < n; i++) x[i] = vlmq.numeric.F16.round(x[i]);
       }
-      case F32 -> MemorySegment.copy(src, FLOAT, offset, dst, 0, n);
+      case F32 -> {}
     }
   }
 

@@ -4,11 +4,12 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Map;
 import vlmq.format.compressedtensors.LinearLayout;
-import vlmq.format.compressedtensors.TensorRole;
+import vlmq.format.compressedtensors.LinearParam;
 import vlmq.numeric.Bf16;
 import vlmq.numeric.F16;
 import vlmq.numeric.Fp4E2m1;
 import vlmq.numeric.Fp8E4m3;
+import vlmq.numeric.Kernels;
 
 /**
  * MXFP4 / MXFP8: FP4 E2M1 or FP8 E4M3 values with one power-of-two (E8M0) scale per 32, as compressed-tensors'
@@ -29,8 +30,8 @@ final class MxQuantizer extends GridQuantizer {
   private final int offset;
   private final int mantissaBits;
 
-  MxQuantizer(LinearLayout layout) {
-    super(layout);
+  MxQuantizer(LinearLayout layout, Kernels kernels) {
+    super(layout, kernels);
     fp4 = layout.weights().numBits() == 4;
     max = fp4 ? 6f : Fp8E4m3.MAX;
     offset = fp4 ? 2 : 8;
@@ -74,11 +75,12 @@ final class MxQuantizer extends GridQuantizer {
   }
 
   @Override
-  Encoder encoder(TensorStats stats, Map<TensorRole, MemorySegment> out) {
-    MemorySegment codesOut = out.get(fp4 ? TensorRole.WEIGHT_PACKED : TensorRole.WEIGHT);
-    MemorySegment scaleOut = out.get(TensorRole.WEIGHT_SCALE);
+  Encoder encoder(TensorStats stats, Map<LinearParam, MemorySegment> out) {
+    MemorySegment codesOut = out.get(fp4 ? LinearParam.WEIGHT_PACKED : LinearParam.WEIGHT);
+    MemorySegment scaleOut = out.get(LinearParam.WEIGHT_SCALE);
     float[] scale = new float[units];
-    byte[] codes = new byte[fp4 ? cols / 2 : cols];
+    float[] y = new float[cols];
+    byte[] packed = fp4 ? new byte[cols / 2] : null;
     return new Encoder() {
       @Override
       public void tensorWide() {}
@@ -96,20 +98,20 @@ final class MxQuantizer extends GridQuantizer {
 
       @Override
       public void row(float[] x, long r) {
-        if (fp4) {
-          for (int c = 0; c < cols; c += 2) {
-            float s = scale[c / unitCols];
-            codes[c / 2] = Fp4E2m1.pack(Fp4E2m1.fromFloat(element(x[c], s)), Fp4E2m1.fromFloat(element(x[c + 1], s)));
-          }
-        } else {
-          for (int c = 0; c < cols; c++) codes[c] = Fp8E4m3.fromFloat(element(x[c], scale[c / unitCols]));
+        for (int u = 0; u < units; u++) {
+          float s = scale[u];
+          for (int c = u * unitCols, end = c + unitCols; c < end; c++) y[c] = x[c] / s;
         }
-        MemorySegment.copy(codes, 0, codesOut, ValueLayout.JAVA_BYTE, r * codes.length, codes.length);
+        model.roundAll(kernels, y, cols);
+        for (int c = 0; c < cols; c++) y[c] = clamp(y[c] + 0f, -max, max);
+        if (!fp4) {
+          kernels.f32ToFp8E4m3(y, 0, cols, codesOut, r * cols);
+          return;
+        }
+        for (int c = 0; c < cols; c += 2)
+          packed[c / 2] = Fp4E2m1.pack(Fp4E2m1.fromFloat(y[c]), Fp4E2m1.fromFloat(y[c + 1]));
+        MemorySegment.copy(packed, 0, codesOut, ValueLayout.JAVA_BYTE, r * packed.length, packed.length);
       }
     };
-  }
-
-  private float element(float x, float s) {
-    return clamp(model.round(x / s) + 0f, -max, max);
   }
 }

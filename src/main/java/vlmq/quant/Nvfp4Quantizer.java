@@ -4,7 +4,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Map;
 import vlmq.format.compressedtensors.LinearLayout;
-import vlmq.format.compressedtensors.TensorRole;
+import vlmq.format.compressedtensors.LinearParam;
+import vlmq.numeric.Kernels;
 import vlmq.numeric.Fp4E2m1;
 import vlmq.numeric.Fp8E4m3;
 
@@ -16,7 +17,7 @@ import vlmq.numeric.Fp8E4m3;
  *   g     = m(m(1 / max(A, 2^-126)) · 2688)        (2688 / A is reciprocal-then-multiply; inf/NaN → 1.0)
  *   sg    = e4m3_rne(clamp(g · m(amax16 / 6), ±448))   (f32 product), 0 → 0.125
  *   s     = sg / g                                 (f32)
- *   code  = fp4(clamp(x / s + 0, ±6))              (f32 division; thresholds of {@link Fp4E2m1}; -0 only from negatives)
+ *   code  = fp4(clamp(x / s + 0, ±6))              (f32 division; {@link Fp4E2m1} thresholds; -0 only from negatives)
  * </pre>
  * {@code weight_global_scale} holds g (it is the quantization scale, the reciprocal of ModelOpt's), and
  * {@code weight_scale} the E4M3 codes of sg.
@@ -24,8 +25,8 @@ import vlmq.numeric.Fp8E4m3;
 final class Nvfp4Quantizer extends GridQuantizer {
   private static final float FP4_MAX = 6f;
 
-  Nvfp4Quantizer(LinearLayout layout) {
-    super(layout);
+  Nvfp4Quantizer(LinearLayout layout, Kernels kernels) {
+    super(layout, kernels);
   }
 
   /** The global scale for absmax {@code a} (the tensor's, or its fused group's). */
@@ -35,16 +36,17 @@ final class Nvfp4Quantizer extends GridQuantizer {
   }
 
   @Override
-  Encoder encoder(TensorStats stats, Map<TensorRole, MemorySegment> out) {
-    MemorySegment packedOut = out.get(TensorRole.WEIGHT_PACKED);
-    MemorySegment scaleOut = out.get(TensorRole.WEIGHT_SCALE);
+  Encoder encoder(TensorStats stats, Map<LinearParam, MemorySegment> out) {
+    MemorySegment packedOut = out.get(LinearParam.WEIGHT_PACKED);
+    MemorySegment scaleOut = out.get(LinearParam.WEIGHT_SCALE);
     float g = globalScale(stats.absMax());
     float[] scale = new float[units];
+    float[] y = new float[cols];
     byte[] packed = new byte[cols / 2];
     return new Encoder() {
       @Override
       public void tensorWide() {
-        out.get(TensorRole.WEIGHT_GLOBAL_SCALE).set(ModelDType.FLOAT, 0, g);
+        out.get(LinearParam.WEIGHT_GLOBAL_SCALE).set(ModelDType.FLOAT, 0, g);
       }
 
       @Override
@@ -64,12 +66,12 @@ final class Nvfp4Quantizer extends GridQuantizer {
 
       @Override
       public void row(float[] x, long r) {
-        for (int c = 0; c < cols; c += 2) {
-          float s = scale[c / unitCols];
-          int even = Fp4E2m1.fromFloat(clamp(x[c] / s + 0f, -FP4_MAX, FP4_MAX));
-          int odd = Fp4E2m1.fromFloat(clamp(x[c + 1] / s + 0f, -FP4_MAX, FP4_MAX));
-          packed[c / 2] = Fp4E2m1.pack(even, odd);
+        for (int u = 0; u < units; u++) {
+          float s = scale[u];
+          for (int c = u * unitCols, end = c + unitCols; c < end; c++) y[c] = clamp(x[c] / s + 0f, -FP4_MAX, FP4_MAX);
         }
+        for (int c = 0; c < cols; c += 2)
+          packed[c / 2] = Fp4E2m1.pack(Fp4E2m1.fromFloat(y[c]), Fp4E2m1.fromFloat(y[c + 1]));
         MemorySegment.copy(packed, 0, packedOut, ValueLayout.JAVA_BYTE, r * (cols / 2), cols / 2);
       }
     };

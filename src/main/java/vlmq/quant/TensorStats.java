@@ -2,6 +2,7 @@ package vlmq.quant;
 
 import java.lang.foreign.MemorySegment;
 import vlmq.numeric.DType;
+import vlmq.numeric.Kernels;
 
 /**
  * Minimum and maximum of a whole weight (or of a fused group of weights), the statistic per-tensor FP8/INT scales
@@ -39,7 +40,7 @@ public record TensorStats(float min, float max) {
     float[] row = new float[Math.toIntExact(cols)];
     float min = Float.POSITIVE_INFINITY, max = Float.NEGATIVE_INFINITY;
     for (long r = 0; r < rows; r++) {
-      model.read(src, r * cols * model.bytes(), row, row.length);
+      model.read(Kernels.get(), src, r * cols * model.bytes(), row, row.length);
       for (float v : row) {
         min = Math.min(min, v);
         max = Math.max(max, v);

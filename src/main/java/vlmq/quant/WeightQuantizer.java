@@ -3,7 +3,8 @@ package vlmq.quant;
 import java.lang.foreign.MemorySegment;
 import java.util.Map;
 import vlmq.format.compressedtensors.LinearLayout;
-import vlmq.format.compressedtensors.TensorRole;
+import vlmq.format.compressedtensors.LinearParam;
+import vlmq.numeric.Kernels;
 import vlmq.recipe.QuantType;
 import vlmq.recipe.Strategy;
 
@@ -21,7 +22,7 @@ import vlmq.recipe.Strategy;
  *   TensorStats stats = q.needsTensorStats() ? TensorStats.measure(src, dtype, rows, cols) : TensorStats.NONE;
  *   q.quantizeRows(src, stats, r0, r1, outputs);   // for row ranges covering [0, rows)
  * </pre>
- * {@code outputs} maps every role of the layout to that tensor's whole segment (of {@code byteSize()} bytes);
+ * {@code outputs} maps every parameter of the layout to that tensor's whole segment (of {@code byteSize()} bytes);
  * a call writes the rows' part of each, and the call whose range starts at row 0 also writes the tensor-wide
  * outputs ({@code weight_shape}, {@code weight_global_scale}, a per-tensor {@code weight_scale}). For NVFP4 q/k/v
  * or gate/up, pass every member the same {@code TensorStats.union(...)} of the members' stats.
@@ -30,11 +31,16 @@ public sealed interface WeightQuantizer permits GridQuantizer {
 
   /** The quantizer for a layout made by {@link LinearLayout#of}. */
   static WeightQuantizer of(LinearLayout layout) {
+    return of(layout, Kernels.get());
+  }
+
+  /** The quantizer for a layout, running its hot loops on {@code kernels} (all implementations give the same bytes). */
+  static WeightQuantizer of(LinearLayout layout, Kernels kernels) {
     var w = layout.weights();
-    if (w.type() == QuantType.INT) return new IntQuantizer(layout);
-    if (w.isMx()) return new MxQuantizer(layout);
-    if (w.strategy() == Strategy.TENSOR_GROUP) return new Nvfp4Quantizer(layout);
-    return new Fp8Quantizer(layout);
+    if (w.type() == QuantType.INT) return new IntQuantizer(layout, kernels);
+    if (w.isMx()) return new MxQuantizer(layout, kernels);
+    if (w.strategy() == Strategy.TENSOR_GROUP) return new Nvfp4Quantizer(layout, kernels);
+    return new Fp8Quantizer(layout, kernels);
   }
 
   LinearLayout layout();
@@ -49,10 +55,10 @@ public sealed interface WeightQuantizer permits GridQuantizer {
   int rowAlignment();
 
   /** Quantizes rows {@code [r0, r1)} into {@code outputs}; see the class comment for the contract. */
-  void quantizeRows(MemorySegment src, TensorStats stats, long r0, long r1, Map<TensorRole, MemorySegment> outputs);
+  void quantizeRows(MemorySegment src, TensorStats stats, long r0, long r1, Map<LinearParam, MemorySegment> outputs);
 
   /** Quantizes the whole weight in one thread: the stats pass when needed, then all rows. */
-  default void quantize(MemorySegment src, Map<TensorRole, MemorySegment> outputs) {
+  default void quantize(MemorySegment src, Map<LinearParam, MemorySegment> outputs) {
     LinearLayout l = layout();
     TensorStats stats = needsTensorStats() ? TensorStats.measure(src, l.weightDtype(), l.rows(), l.cols())
         : TensorStats.NONE;

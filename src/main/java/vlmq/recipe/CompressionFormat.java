@@ -30,7 +30,8 @@ public enum CompressionFormat {
 
   public static CompressionFormat parse(String value, String where) {
     for (CompressionFormat f : values()) if (f.json.equals(value)) return f;
-    throw RecipeJson.invalid(where, "format", value, "a compressed-tensors compression format such as \"pack-quantized\"");
+    throw RecipeJson.invalid(where, "format", value,
+        "a compressed-tensors compression format such as \"pack-quantized\"");
   }
 
   /**

@@ -13,7 +13,7 @@ import vlmq.VlmqException;
  * <pre>
  *   strategy  null  -> group_size null: tensor;  group_size &gt; 0: group;  group_size == -1: channel
  *   observer        -> dynamic true: null;  dynamic "local" and null: "minmax";  static and null: "memoryless_minmax"
- *   zp_dtype  null  -> fp4 (float, 4 bits): float8_e4m3fn;  float 8: float8_e4m3fn;  int &lt;=8: int8, &lt;=16: int16, else int32
+ *   zp_dtype  null  -> fp4 (float, 4 bits) and float 8: float8_e4m3fn;  int &lt;=8: int8, &lt;=16: int16, else int32
  * </pre>
  * and rejects the combinations CT rejects (token without dynamic, group without group_size, block without
  * block_structure, group actorder outside group strategies, …).
@@ -46,7 +46,8 @@ public record QuantizationArgs(
         throw invalid("block_structure " + blockStructure + " must be two positive ints [rows, cols]");
     }
     if (groupSize != null && groupSize < -1)
-      throw invalid("group_size " + groupSize + " is invalid: use group_size > 0 for strategy 'group' and -1 for 'channel'");
+      throw invalid("group_size " + groupSize
+          + " is invalid: use group_size > 0 for strategy 'group' and -1 for 'channel'");
 
     if (strategy == null) {
       if (groupSize == null) strategy = Strategy.TENSOR;
@@ -60,7 +61,8 @@ public record QuantizationArgs(
     if (grouped && (groupSize == null || groupSize <= 0))
       throw invalid("strategy '" + strategy.json() + "' needs a positive group_size");
     if (groupSize != null && groupSize > 0 && !grouped)
-      throw invalid("group_size " + groupSize + " needs strategy 'group' or 'tensor_group', not '" + strategy.json() + "'");
+      throw invalid("group_size " + groupSize + " needs strategy 'group' or 'tensor_group', not '"
+          + strategy.json() + "'");
     if (strategy == Strategy.BLOCK && blockStructure == null)
       throw invalid("strategy 'block' needs block_structure, e.g. [128, 128]");
     if (blockStructure != null && strategy != Strategy.BLOCK)
@@ -70,7 +72,8 @@ public record QuantizationArgs(
 
     if (dynamic.isDynamic()) {
       if (!List.of(Strategy.TOKEN, Strategy.TENSOR, Strategy.TENSOR_GROUP, Strategy.GROUP).contains(strategy))
-        throw invalid("dynamic quantization needs strategy token, tensor, tensor_group or group, not '" + strategy.json() + "'");
+        throw invalid("dynamic quantization needs strategy token, tensor, tensor_group or group, not '"
+            + strategy.json() + "'");
       if (dynamic == DynamicMode.LOCAL && strategy != Strategy.TENSOR_GROUP)
         throw invalid("dynamic 'local' is only supported with strategy 'tensor_group'");
       if (dynamic == DynamicMode.DYNAMIC) observer = null;
@@ -96,7 +99,8 @@ public record QuantizationArgs(
   private static TorchDType storageDtype(int numBits, QuantType type) {
     if (type == QuantType.FLOAT) {
       if (numBits == 8) return TorchDType.FLOAT8_E4M3FN;
-      throw invalid("float quantization with num_bits " + numBits + " has no storage dtype (only 8, or 4 with group scales)");
+      throw invalid("float quantization with num_bits " + numBits
+          + " has no storage dtype (only 8, or 4 with group scales)");
     }
     if (numBits <= 8) return TorchDType.INT8;
     return numBits <= 16 ? TorchDType.INT16 : TorchDType.INT32;

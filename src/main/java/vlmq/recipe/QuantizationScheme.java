@@ -21,7 +21,8 @@ public record QuantizationScheme(
 
   public QuantizationScheme {
     if (targets == null || targets.isEmpty())
-      throw new VlmqException("Invalid quantization scheme: targets must name at least one module or class, e.g. [\"Linear\"].");
+      throw new VlmqException(
+          "Invalid quantization scheme: targets must name at least one module or class, e.g. [\"Linear\"].");
     targets = List.copyOf(targets);
     if (inputActivations != null) {
       if (!List.of(Strategy.TOKEN, Strategy.TENSOR, Strategy.GROUP, Strategy.TENSOR_GROUP, Strategy.ATTN_HEAD)
@@ -34,7 +35,8 @@ public record QuantizationScheme(
     if (outputActivations != null && outputActivations.actorder() != null)
       throw new VlmqException("Invalid quantization scheme: actorder cannot be applied to output activations.");
     if (format == CompressionFormat.MIXED_PRECISION)
-      throw new VlmqException("Invalid quantization scheme: mixed-precision is a model-level format, not a scheme format.");
+      throw new VlmqException(
+          "Invalid quantization scheme: mixed-precision is a model-level format, not a scheme format.");
   }
 
   /** This scheme with {@code format} set to what compressed-tensors infers for a Linear (§1.5). */

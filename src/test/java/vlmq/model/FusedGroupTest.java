@@ -57,6 +57,16 @@ class FusedGroupTest {
   }
 
   @Test
+  void pixtralVisionTowerFusesItsSeparateQkvAndGateUp() {
+    var groups = Fixture.named("mistral3").map().fusedGroups();
+
+    assertThat(groups).extracting(FusedGroup::name).contains(
+        "vision_tower.transformer.layers.0.attention.qkv_proj",
+        "vision_tower.transformer.layers.0.feed_forward.gate_up_proj");
+    assertThat(groups).hasSize(4 + 4); // per layer, text and vision: qkv_proj and gate_up_proj
+  }
+
+  @Test
   void expertsOfOneMoeLayerFormOneGroupInNaturalOrder() {
     var modules = List.of("model.layers.0.mlp.experts.10.up_proj", "model.layers.0.mlp.experts.2.gate_proj",
         "model.layers.0.mlp.experts.2.up_proj", "model.layers.0.mlp.experts.10.gate_proj",

@@ -2,6 +2,10 @@ package vlmq.numeric;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,5 +31,40 @@ class KernelsSelectionTest {
   void panamaIsOfferedExactlyWhenTheModuleIsPresent() {
     assertThat(Kernels.panama(128).isPresent()).isEqualTo(vectorModulePresent());
     assertThat(Kernels.scalar().name()).isEqualTo("scalar");
+  }
+
+  @Test
+  void explicitPanamaRequestFallsBackWithOneNoteOnlyWhenUnavailable() {
+    StringBuilder err = new StringBuilder();
+    Kernels chosen = capturingStderr(() -> KernelsLoader.select("panama"), err);
+    if (vectorModulePresent()) {
+      assertThat(chosen.name()).startsWith("panama-");
+      assertThat(err).isEmpty();
+    } else {
+      assertThat(chosen).isSameAs(Kernels.scalar());
+      assertThat(err.toString().lines()).singleElement().asString()
+          .contains("-Dvlmq.simd=panama", "--add-modules jdk.incubator.vector");
+    }
+  }
+
+  @Test
+  void scalarAndAutoModesAreSilent() {
+    StringBuilder err = new StringBuilder();
+    assertThat(capturingStderr(() -> KernelsLoader.select("scalar"), err)).isSameAs(Kernels.scalar());
+    Kernels auto = capturingStderr(() -> KernelsLoader.select("auto"), err);
+    assertThat(auto.name()).isEqualTo(vectorModulePresent() ? Kernels.panama(0).orElseThrow().name() : "scalar");
+    assertThat(err).isEmpty();
+  }
+
+  private static Kernels capturingStderr(Supplier<Kernels> action, StringBuilder into) {
+    PrintStream original = System.err;
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+    try {
+      return action.get();
+    } finally {
+      System.setErr(original);
+      into.append(bytes.toString(StandardCharsets.UTF_8));
+    }
   }
 }

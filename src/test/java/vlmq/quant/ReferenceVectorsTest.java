@@ -25,7 +25,7 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import vlmq.format.compressedtensors.LayoutTensor;
 import vlmq.format.compressedtensors.LinearLayout;
-import vlmq.format.compressedtensors.TensorRole;
+import vlmq.format.compressedtensors.LinearParam;
 import vlmq.io.safetensors.SafetensorsFile;
 import vlmq.io.safetensors.TensorInfo;
 import vlmq.recipe.CompressionFormat;
@@ -96,15 +96,15 @@ class ReferenceVectorsTest {
       stats = TensorStats.union(members.toArray(TensorStats[]::new));
     }
 
-    Map<TensorRole, MemorySegment> out = new EnumMap<>(TensorRole.class);
-    for (LayoutTensor t : layout.tensors()) out.put(t.role(), arena.allocate(t.byteSize()).fill((byte) 0xA5));
+    Map<LinearParam, MemorySegment> out = new EnumMap<>(LinearParam.class);
+    for (LayoutTensor t : layout.tensors()) out.put(t.param(), arena.allocate(t.byteSize()).fill((byte) 0xA5));
     List<long[]> ranges = ranges(rows, q.rowAlignment(), random);
     for (long[] r : ranges) q.quantizeRows(file.data(info), stats, r[0], r[1], out);
 
     List<String> diffs = new ArrayList<>();
     JsonNode expected = c.get("outputs");
     for (LayoutTensor t : layout.tensors()) {
-      String suffix = t.role().suffix();
+      String suffix = t.param().suffix();
       JsonNode e = expected.get(suffix);
       if (e == null) {
         diffs.add(suffix + " is not written by compressed-tensors");
@@ -112,12 +112,12 @@ class ReferenceVectorsTest {
       }
       List<Long> shape = new ArrayList<>();
       e.get("shape").forEach(d -> shape.add(d.asLong()));
-      String actual = t.dtype() + " " + java.util.Arrays.toString(t.shape()) + " " + sha256(out.get(t.role()));
+      String actual = t.dtype() + " " + java.util.Arrays.toString(t.shape()) + " " + sha256(out.get(t.param()));
       String wanted = e.get("dtype").asText() + " " + shape + " " + e.get("sha256").asText();
       if (!actual.equals(wanted)) diffs.add(suffix + " is " + actual + ", expected " + wanted);
     }
     expected.fieldNames().forEachRemaining(n -> {
-      if (layout.tensors().stream().noneMatch(t -> t.role().suffix().equals(n))) diffs.add(n + " is missing");
+      if (layout.tensors().stream().noneMatch(t -> t.param().suffix().equals(n))) diffs.add(n + " is missing");
     });
     return diffs;
   }

@@ -36,7 +36,8 @@ class QuantizationArgsTest {
 
   @Test
   void acceptsCompressedTensorsAlternativeSpellings() throws Exception {
-    var a = parse("{\"type\": \"FLOAT\", \"strategy\": \"BLOCK\", \"block_structure\": \"128x64\", \"scale_dtype\": \"bfloat16\"}");
+    var a = parse("{\"type\": \"FLOAT\", \"strategy\": \"BLOCK\", \"block_structure\": \"128x64\","
+        + " \"scale_dtype\": \"bfloat16\"}");
     assertThat(a.blockStructure()).containsExactly(128, 64);
     assertThat(a.scaleDtype()).isEqualTo(TorchDType.BFLOAT16);
     assertThat(parse("{\"group_size\": 128, \"actorder\": true}").actorder()).isEqualTo(ActOrder.GROUP);
@@ -49,10 +50,12 @@ class QuantizationArgsTest {
     assertThatThrownBy(() -> parse("{\"strategy\": \"token\"}")).isInstanceOf(VlmqException.class)
         .hasMessageContaining("token");
     assertThatThrownBy(() -> parse("{\"strategy\": \"group\"}")).hasMessageContaining("group_size");
-    assertThatThrownBy(() -> parse("{\"strategy\": \"channel\", \"group_size\": 32}")).hasMessageContaining("group_size");
+    assertThatThrownBy(() -> parse("{\"strategy\": \"channel\", \"group_size\": 32}"))
+        .hasMessageContaining("group_size");
     assertThatThrownBy(() -> parse("{\"strategy\": \"block\"}")).hasMessageContaining("block_structure");
     assertThatThrownBy(() -> parse("{\"block_structure\": [128, 128]}")).hasMessageContaining("block");
-    assertThatThrownBy(() -> parse("{\"strategy\": \"channel\", \"actorder\": \"group\"}")).hasMessageContaining("actorder");
+    assertThatThrownBy(() -> parse("{\"strategy\": \"channel\", \"actorder\": \"group\"}"))
+        .hasMessageContaining("actorder");
     assertThatThrownBy(() -> parse("{\"strategy\": \"channel\", \"dynamic\": true}")).hasMessageContaining("dynamic");
     assertThatThrownBy(() -> parse("{\"group_size\": 16, \"dynamic\": \"local\"}")).hasMessageContaining("local");
     assertThatThrownBy(() -> parse("{\"group_size\": -2}")).hasMessageContaining("group_size");
@@ -76,7 +79,8 @@ class QuantizationArgsTest {
     assertThat(CompressionFormat.infer(scheme)).isEqualTo(CompressionFormat.INT_QUANTIZED);
     assertThat(CompressionFormat.infer(scheme.withFormat(CompressionFormat.PACK_QUANTIZED)))
         .isEqualTo(CompressionFormat.PACK_QUANTIZED);
-    var fp8WeightOnly = new QuantizationScheme(java.util.List.of("Linear"), Preset.FP8_DYNAMIC.weights(), null, null, null);
+    var fp8WeightOnly =
+        new QuantizationScheme(java.util.List.of("Linear"), Preset.FP8_DYNAMIC.weights(), null, null, null);
     assertThat(CompressionFormat.infer(fp8WeightOnly)).isEqualTo(CompressionFormat.NAIVE_QUANTIZED);
   }
 }

@@ -5,9 +5,9 @@ import vlmq.numeric.DType;
 
 /**
  * One tensor a quantized Linear contributes to the checkpoint: the {@link TensorSpec} to declare to the writer,
- * and the role the quantizer fills it by.
+ * and the parameter it holds, which the quantizer fills it by.
  */
-public record LayoutTensor(TensorRole role, TensorSpec spec) {
+public record LayoutTensor(LinearParam param, TensorSpec spec) {
   public String name() {
     return spec.name();
   }

@@ -1,7 +1,11 @@
 package vlmq.format.compressedtensors;
 
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 import vlmq.VlmqException;
 import vlmq.io.safetensors.TensorSpec;
 import vlmq.numeric.DType;
@@ -17,7 +21,8 @@ import vlmq.recipe.TorchDType;
  * {@code [rows=O, cols=I]} (spec §2.1–§2.6), in place of {@code prefix.weight}:
  * <pre>
  *   naive / int / float-quantized  weight  F8_E4M3 | I8 [O, I]           weight_scale  model dtype, shape by strategy
- *   pack-quantized                 weight_packed I32 [O, ceil(I·b/32)]   weight_scale  model dtype    weight_shape I64 [2]
+ *   pack-quantized                 weight_packed I32 [O, ceil(I·b/32)]   weight_scale  model dtype
+ *                                  weight_shape I64 [2]
  *   nvfp4-pack-quantized           weight_packed U8 [O, I/2]             weight_scale  F8_E4M3 [O, I/16]
  *                                  weight_global_scale F32 [1]
  *   mxfp4-pack-quantized           weight_packed U8 [O, I/2]             weight_scale  U8 (E8M0) [O, I/32]
@@ -46,51 +51,62 @@ public record LinearLayout(String prefix, CompressionFormat format, Quantization
     long[] scaleShape = scaleShape(weights, rows, cols);
     switch (format) {
       case PACK_QUANTIZED -> {
-        tensors.add(tensor(prefix, TensorRole.WEIGHT_PACKED, DType.I32, rows, IntPacking.words(cols, weights.numBits())));
-        tensors.add(tensor(prefix, TensorRole.WEIGHT_SCALE, weightDtype, scaleShape));
+        long words = IntPacking.words(cols, weights.numBits());
+        tensors.add(tensor(prefix, LinearParam.WEIGHT_PACKED, DType.I32, rows, words));
+        tensors.add(tensor(prefix, LinearParam.WEIGHT_SCALE, weightDtype, scaleShape));
         if (!weights.symmetric()) {
           if (weights.strategy() == Strategy.GROUP || weights.strategy() == Strategy.CHANNEL)
-            tensors.add(tensor(prefix, TensorRole.WEIGHT_ZERO_POINT, DType.I32,
+            tensors.add(tensor(prefix, LinearParam.WEIGHT_ZERO_POINT, DType.I32,
                 IntPacking.words(scaleShape[0], weights.numBits()), scaleShape[1]));
-          else tensors.add(tensor(prefix, TensorRole.WEIGHT_ZERO_POINT, DType.I8, scaleShape));
+          else tensors.add(tensor(prefix, LinearParam.WEIGHT_ZERO_POINT, DType.I8, scaleShape));
         }
-        tensors.add(tensor(prefix, TensorRole.WEIGHT_SHAPE, DType.I64, 2));
+        tensors.add(tensor(prefix, LinearParam.WEIGHT_SHAPE, DType.I64, 2));
       }
       case NVFP4_PACK_QUANTIZED -> {
-        tensors.add(tensor(prefix, TensorRole.WEIGHT_PACKED, DType.U8, rows, cols / 2));
-        tensors.add(tensor(prefix, TensorRole.WEIGHT_SCALE, DType.F8_E4M3, scaleShape));
-        tensors.add(tensor(prefix, TensorRole.WEIGHT_GLOBAL_SCALE, DType.F32, 1));
+        tensors.add(tensor(prefix, LinearParam.WEIGHT_PACKED, DType.U8, rows, cols / 2));
+        tensors.add(tensor(prefix, LinearParam.WEIGHT_SCALE, DType.F8_E4M3, scaleShape));
+        tensors.add(tensor(prefix, LinearParam.WEIGHT_GLOBAL_SCALE, DType.F32, 1));
       }
       case MXFP4_PACK_QUANTIZED -> {
-        tensors.add(tensor(prefix, TensorRole.WEIGHT_PACKED, DType.U8, rows, cols / 2));
-        tensors.add(tensor(prefix, TensorRole.WEIGHT_SCALE, DType.U8, scaleShape));
+        tensors.add(tensor(prefix, LinearParam.WEIGHT_PACKED, DType.U8, rows, cols / 2));
+        tensors.add(tensor(prefix, LinearParam.WEIGHT_SCALE, DType.U8, scaleShape));
       }
       case MXFP8_QUANTIZED -> {
-        tensors.add(tensor(prefix, TensorRole.WEIGHT, DType.F8_E4M3, rows, cols));
-        tensors.add(tensor(prefix, TensorRole.WEIGHT_SCALE, DType.U8, scaleShape));
+        tensors.add(tensor(prefix, LinearParam.WEIGHT, DType.F8_E4M3, rows, cols));
+        tensors.add(tensor(prefix, LinearParam.WEIGHT_SCALE, DType.U8, scaleShape));
       }
       default -> { // naive, int-quantized, float-quantized: one code per element in pytorch_dtype()
-        tensors.add(tensor(prefix, TensorRole.WEIGHT, weights.pytorchDtype().dtype(), rows, cols));
-        tensors.add(tensor(prefix, TensorRole.WEIGHT_SCALE, weightDtype, scaleShape));
-        if (!weights.symmetric()) tensors.add(tensor(prefix, TensorRole.WEIGHT_ZERO_POINT, DType.I8, scaleShape));
+        tensors.add(tensor(prefix, LinearParam.WEIGHT, weights.pytorchDtype().dtype(), rows, cols));
+        tensors.add(tensor(prefix, LinearParam.WEIGHT_SCALE, weightDtype, scaleShape));
+        if (!weights.symmetric()) tensors.add(tensor(prefix, LinearParam.WEIGHT_ZERO_POINT, DType.I8, scaleShape));
       }
     }
     return new LinearLayout(prefix, format, weights, weightDtype, rows, cols, tensors);
   }
 
-  /** The specs to declare to the checkpoint writer, in role order. */
+  /** The specs to declare to the checkpoint writer, in parameter order. */
   public List<TensorSpec> specs() {
     return tensors.stream().map(LayoutTensor::spec).toList();
   }
 
-  /** The tensor with {@code role}. */
-  public LayoutTensor get(TensorRole role) {
-    for (LayoutTensor t : tensors) if (t.role() == role) return t;
-    throw new IllegalArgumentException(prefix + " (" + format.json() + ") has no " + role.suffix());
+  /**
+   * The outputs a {@code WeightQuantizer} fills: each parameter's segment, looked up by tensor name (for example
+   * {@code checkpointWriter::segment}).
+   */
+  public Map<LinearParam, MemorySegment> segments(Function<String, MemorySegment> byName) {
+    Map<LinearParam, MemorySegment> out = new EnumMap<>(LinearParam.class);
+    for (LayoutTensor t : tensors) out.put(t.param(), byName.apply(t.name()));
+    return out;
   }
 
-  public boolean has(TensorRole role) {
-    return tensors.stream().anyMatch(t -> t.role() == role);
+  /** The tensor of {@code param}. */
+  public LayoutTensor get(LinearParam param) {
+    for (LayoutTensor t : tensors) if (t.param() == param) return t;
+    throw new IllegalArgumentException(prefix + " (" + format.json() + ") has no " + param.suffix());
+  }
+
+  public boolean has(LinearParam param) {
+    return tensors.stream().anyMatch(t -> t.param() == param);
   }
 
   /** Shape of {@code weight_scale} (and of unpacked zero points) for a strategy. */
@@ -104,8 +120,8 @@ public record LinearLayout(String prefix, CompressionFormat format, Quantization
     };
   }
 
-  private static LayoutTensor tensor(String prefix, TensorRole role, DType dtype, long... shape) {
-    return new LayoutTensor(role, new TensorSpec(prefix + "." + role.suffix(), dtype, shape));
+  private static LayoutTensor tensor(String prefix, LinearParam param, DType dtype, long... shape) {
+    return new LayoutTensor(param, new TensorSpec(prefix + "." + param.suffix(), dtype, shape));
   }
 
   private static void check(String where, CompressionFormat format, QuantizationArgs w, DType dtype, long rows,
@@ -116,7 +132,8 @@ public record LinearLayout(String prefix, CompressionFormat format, Quantization
     if (rows <= 0 || cols <= 0) throw refuse(where, "the weight is empty");
     if (w.dynamic() != DynamicMode.STATIC) throw refuse(where, "weights cannot be quantized dynamically");
     if (w.actorder() != null && w.actorder().isGroupOrdering())
-      throw refuse(where, "actorder '" + w.actorder().json() + "' needs GPTQ's weight_g_idx, which data-free quantization does not produce");
+      throw refuse(where, "actorder '" + w.actorder().json()
+          + "' needs GPTQ's weight_g_idx, which data-free quantization does not produce");
     if (!w.symmetric() && w.type() == QuantType.FLOAT)
       throw refuse(where, "compressed-tensors has no asymmetric float quantization");
     Strategy s = w.strategy();
@@ -140,8 +157,8 @@ public record LinearLayout(String prefix, CompressionFormat format, Quantization
       default -> false;
     };
     if (!ok)
-      throw refuse(where, "format '" + format.json() + "' cannot hold " + w.type().json() + w.numBits() + " weights with strategy '"
-          + s.json() + "'" + (w.groupSize() == null ? "" : " group_size " + w.groupSize())
+      throw refuse(where, "format '" + format.json() + "' cannot hold " + w.type().json() + w.numBits()
+          + " weights with strategy '" + s.json() + "'" + (w.groupSize() == null ? "" : " group_size " + w.groupSize())
           + (w.scaleDtype() == null ? "" : " scale_dtype " + w.scaleDtype().json()));
   }
 

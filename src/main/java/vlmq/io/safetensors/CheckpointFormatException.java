@@ -9,7 +9,7 @@ import vlmq.VlmqException;
  */
 public final class CheckpointFormatException extends VlmqException {
   private static final int MAX_QUOTED = 200;
-  static final String ADVICE = " — the file is corrupt or was written by a buggy tool; re-download or re-export it.";
+  private static final String ADVICE = " — the file is corrupt or was written by a buggy tool; re-download or re-export it.";
 
   public CheckpointFormatException(String message) {
     super(message);

@@ -12,7 +12,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -94,7 +93,7 @@ public final class CheckpointWriter implements AutoCloseable {
       }
     }
     var plan = ShardPlan.of(specs, maxShardBytes);
-    var headers = plan.shards().stream().map(s -> ShardHeader.encode(s.tensors(), new LinkedHashMap<>(metadata)))
+    var headers = plan.shards().stream().map(s -> ShardHeader.encode(s.tensors(), metadata))
         .toList();
     for (int i = 0; i < headers.size(); i++) {
       if (headers.get(i).json().length > SafetensorsFile.MAX_HEADER_BYTES) {

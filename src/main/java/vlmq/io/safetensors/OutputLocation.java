@@ -8,8 +8,11 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Stream;
 import vlmq.VlmqException;
 
 /**
@@ -20,18 +23,38 @@ import vlmq.VlmqException;
 final class OutputLocation {
   private OutputLocation() {}
 
+  /**
+   * Refuses an output that is, lies in or contains a source folder, or a folder that source files link to
+   * (the blobs of a Hugging Face cache snapshot).
+   */
   static void refuseSourceOverlap(Path out, List<Path> sources) {
     Path outReal = realPathOfNearestAncestor(out);
     for (Path source : sources) {
       Path abs = source.toAbsolutePath().normalize();
-      Path src = realPathOfNearestAncestor(Files.isRegularFile(abs) ? abs.getParent() : abs);
-      String problem = outReal.equals(src) ? "is the source folder"
-          : outReal.startsWith(src) ? "lies inside the source folder " + src
-          : src.startsWith(outReal) ? "contains the source folder " + src : null;
-      if (problem != null) {
-        throw new VlmqException("output folder " + out + " " + problem + ": write the result to a new folder");
+      for (Path src : sourcePlaces(Files.isRegularFile(abs) ? abs.getParent() : abs)) {
+        String problem = outReal.equals(src) ? "is the source folder"
+            : outReal.startsWith(src) ? "lies inside the source folder " + src
+            : src.startsWith(outReal) ? "contains the source folder " + src : null;
+        if (problem != null) {
+          throw new VlmqException("output folder " + out + " " + problem + ": write the result to a new folder");
+        }
       }
     }
+  }
+
+  /** The real path of {@code dir} and the real folders its links point into. */
+  private static Set<Path> sourcePlaces(Path dir) {
+    var places = new LinkedHashSet<Path>();
+    places.add(realPathOfNearestAncestor(dir));
+    if (!Files.isDirectory(dir)) return places;
+    try (Stream<Path> entries = Files.list(dir)) {
+      for (Path entry : entries.filter(Files::isSymbolicLink).toList()) {
+        if (Files.exists(entry)) places.add(entry.toRealPath().getParent());
+      }
+    } catch (IOException e) {
+      throw new VlmqException("cannot list " + dir + ": " + e.getMessage(), e);
+    }
+    return places;
   }
 
   /** The real path of {@code p}, resolving links in whatever part of it already exists. */

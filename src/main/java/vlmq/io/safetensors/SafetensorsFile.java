@@ -9,7 +9,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
@@ -49,16 +48,16 @@ public final class SafetensorsFile implements AutoCloseable {
 
   /** Reads and checks the header of {@code path}; throws {@link CheckpointFormatException} if it is malformed. */
   public static SafetensorsFile open(Path path) {
+    // Checked before opening: opening a named pipe would block.
+    if (!Files.exists(path)) throw new VlmqException(path + " does not exist: check the path of the checkpoint file");
+    if (!Files.isRegularFile(path)) throw new VlmqException(path + " is not a regular file");
     FileChannel channel;
     try {
       channel = FileChannel.open(path, StandardOpenOption.READ);
-    } catch (NoSuchFileException e) {
-      throw new VlmqException(path + " does not exist: check the path of the checkpoint file", e);
     } catch (IOException e) {
       throw new VlmqException("cannot open " + path + ": " + e.getMessage(), e);
     }
     try {
-      if (!Files.isRegularFile(path)) throw new VlmqException(path + " is not a regular file");
       long size = size(path, channel);
       if (size < 8) throw corrupt(path, "the file is " + size + " bytes long, too short for the 8-byte header length");
       long headerLength = readLong(path, channel);

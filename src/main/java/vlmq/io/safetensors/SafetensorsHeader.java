@@ -138,8 +138,10 @@ record SafetensorsHeader(Map<String, String> metadata, List<TensorInfo> tensors)
       if (n == max) {
         throw corrupt(file, name, field + " has more than " + max + (max == 2 ? " values" : " dimensions"));
       }
-      boolean fitsLong = t == JsonToken.VALUE_NUMBER_INT && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER;
-      if (!fitsLong || p.getLongValue() < 0) {
+      // "-0" too: serde reads it as a float, which the Rust crate refuses
+      boolean natural = t == JsonToken.VALUE_NUMBER_INT && !p.getText().startsWith("-")
+          && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER;
+      if (!natural) {
         throw corrupt(file, name, field + " holds " + quote(p.getText()) + ", not a non-negative 64-bit integer");
       }
       values[n++] = p.getLongValue();

@@ -1,5 +1,7 @@
 package vlmq.io.safetensors;
 
+import vlmq.io.PythonJson;
+
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -8,7 +10,8 @@ import java.util.Map;
 
 /**
  * The header of one file the writer produces, encoded as the Rust crate's {@code serialize} does: compact
- * JSON, {@code __metadata__} first (omitted when empty), tensors in data order, padded with spaces to a
+ * JSON, {@code __metadata__} first (omitted when empty; its keys sorted, so that the output does not depend
+ * on the caller's map order, where Python's follows a hash map), tensors in data order, padded with spaces to a
  * multiple of 8 bytes so that the data section starts 8-byte aligned.
  */
 record ShardHeader(byte[] json, List<TensorSpec> order, Map<String, Long> begins, long dataBytes) {
@@ -27,11 +30,11 @@ record ShardHeader(byte[] json, List<TensorSpec> order, Map<String, Long> begins
     if (!metadata.isEmpty()) {
       JsonText.serdeString(out, SafetensorsHeader.METADATA_KEY).append(":{");
       boolean first = true;
-      for (var e : metadata.entrySet()) {
+      for (String key : metadata.keySet().stream().sorted(PythonJson.CODE_POINT_ORDER).toList()) {
         if (!first) out.append(',');
         first = false;
-        JsonText.serdeString(out, e.getKey()).append(':');
-        JsonText.serdeString(out, e.getValue());
+        JsonText.serdeString(out, key).append(':');
+        JsonText.serdeString(out, metadata.get(key));
       }
       out.append('}');
     }

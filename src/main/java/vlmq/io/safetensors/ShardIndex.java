@@ -1,5 +1,8 @@
 package vlmq.io.safetensors;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import vlmq.io.PythonJson;
+
 import static vlmq.io.safetensors.CheckpointFormatException.corrupt;
 import static vlmq.io.safetensors.CheckpointFormatException.quote;
 
@@ -34,15 +37,11 @@ record ShardIndex(Map<String, String> weightMap) {
    * sort_keys=True) + "\n"}), with {@code total_size} the bytes of tensor data, headers excluded.
    */
   static String toJson(long totalSize, Map<String, String> weightMap) {
-    var out = new StringBuilder(64 + 80 * weightMap.size())
-        .append("{\n  \"metadata\": {\n    \"total_size\": ").append(totalSize).append("\n  },\n  \"weight_map\": {");
-    var names = weightMap.keySet().stream().sorted(JsonText.CODE_POINT_ORDER).toList();
-    for (int i = 0; i < names.size(); i++) {
-      out.append(i == 0 ? "\n    " : ",\n    ");
-      JsonText.pythonAsciiString(out, names.get(i)).append(": ");
-      JsonText.pythonAsciiString(out, weightMap.get(names.get(i)));
-    }
-    return out.append(names.isEmpty() ? "}\n}\n" : "\n  }\n}\n").toString();
+    var index = JsonNodeFactory.instance.objectNode();
+    index.putObject("metadata").put("total_size", totalSize);
+    var map = index.putObject("weight_map");
+    weightMap.forEach(map::put);
+    return PythonJson.dumps(index) + "\n";
   }
 
   static ShardIndex read(Path indexFile) {

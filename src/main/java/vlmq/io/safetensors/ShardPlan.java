@@ -1,5 +1,7 @@
 package vlmq.io.safetensors;
 
+import vlmq.io.PythonJson;
+
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -57,7 +59,7 @@ record ShardPlan(List<Shard> shards) {
    */
   static final Comparator<TensorSpec> FILE_ORDER = Comparator
       .comparingInt((TensorSpec t) -> -layoutRank(t))
-      .thenComparing(TensorSpec::name, JsonText.CODE_POINT_ORDER);
+      .thenComparing(TensorSpec::name, PythonJson.CODE_POINT_ORDER);
 
   /** The position of the dtype in the Rust crate's {@code Dtype} enum, which its writer sorts by. */
   private static int layoutRank(TensorSpec t) {

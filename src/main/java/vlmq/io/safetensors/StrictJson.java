@@ -17,8 +17,11 @@ import java.nio.charset.StandardCharsets;
  * so that the message can say which tensor is doubled.
  */
 final class StrictJson {
-  /** Headers nest three deep (root, tensor, shape); unknown fields may add a little. */
-  static final int MAX_NESTING = 32;
+  /**
+   * The deepest nesting serde_json (recursion limit 128) parses, so that the headers the Rust crate parses parse
+   * here too, and no others; real headers nest 3 deep.
+   */
+  static final int MAX_NESTING = 127;
   /** Names and metadata values are short; a 16 Mi-char string is already hostile. */
   static final int MAX_STRING = 16 << 20;
 
@@ -42,7 +45,7 @@ final class StrictJson {
 
   /** Jackson quotes offending input in its messages; keep them printable on one line and short. */
   private static String oneLine(String message) {
-    String m = String.valueOf(message).replaceAll("\\p{Cntrl}", " ");
+    String m = String.valueOf(message).replaceAll("\\p{Cntrl}", " ").replaceAll(", from `[^`]*`", "");
     return m.length() <= 300 ? m : m.substring(0, 300) + "…";
   }
 

@@ -12,10 +12,12 @@ public record TensorSpec(String name, DType dtype, long[] shape) {
     for (long d : shape) {
       if (d < 0) throw new IllegalArgumentException(name + ": negative dimension in " + Arrays.toString(shape));
     }
-    if (dtype.byteSize(TensorInfo.elementCount(shape)) < 0) {
-      throw new IllegalArgumentException(name + ": an odd number of 4-bit values cannot be packed, shape "
+    // Two 4-bit values share a byte along the last dimension; torch's float4_e2m1fn_x2 cannot load it otherwise.
+    if (dtype.bits() == 4 && (shape.length == 0 || shape[shape.length - 1] % 2 != 0)) {
+      throw new IllegalArgumentException(name + ": " + dtype + " needs an even last dimension, shape "
           + Arrays.toString(shape));
     }
+    dtype.byteSize(TensorInfo.elementCount(shape)); // an ArithmeticException if the size overflows
   }
 
   @Override

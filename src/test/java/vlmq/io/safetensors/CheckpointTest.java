@@ -155,7 +155,7 @@ class CheckpointTest {
         {"{\"weight_map\":{\"a\":\"s1.safetensors\",\"a\":\"s1.safetensors\"}}", "tensor 'a': appears twice"},
         {"{\"weight_map\":{\"a\":\"s1.safetensors\"},\"weight_map\":{}}", "holds 'weight_map' twice"},
         {"{\"weight_map\":{\"a\":\"s1.safetensors\"}} x", "not valid JSON"},
-        {"{\"metadata\":" + "[".repeat(100) + "]".repeat(100) + "}", "nesting depth"},
+        {"{\"metadata\":" + "[".repeat(200) + "]".repeat(200) + "}", "nesting depth"},
     };
     for (String[] c : cases) {
       index(c[0]);

@@ -99,6 +99,8 @@ class SafetensorsFileTest {
         Arguments.of("{\"a\":{\"dtype\":\"BF16\",\"shape\":[4.0,8],\"data_offsets\":[0,64]}}", 64,
             "shape holds '4.0', not a non-negative"),
         Arguments.of("{\"a\":{\"dtype\":\"BF16\",\"shape\":[\"4\",8],\"data_offsets\":[0,64]}}", 64, "shape holds '4'"),
+        Arguments.of("{\"a\":{\"dtype\":\"BF16\",\"shape\":[4,8],\"data_offsets\":[-0,64]}}", 64,
+            "data_offsets holds '-0'"),
         Arguments.of("{\"a\":{\"dtype\":\"BF16\",\"shape\":[99999999999999999999],\"data_offsets\":[0,64]}}", 64,
             "not a non-negative 64-bit integer"),
         Arguments.of("{\"a\":{\"dtype\":\"BF16\",\"shape\":32,\"data_offsets\":[0,64]}}", 64, "shape is not a JSON array"),

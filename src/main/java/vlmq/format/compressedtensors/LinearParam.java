@@ -1,7 +1,7 @@
 package vlmq.format.compressedtensors;
 
-/** What one tensor of a quantized Linear holds; the checkpoint key is {@code <module prefix>.<suffix>}. */
-public enum TensorRole {
+/** A parameter compressed-tensors stores for a quantized Linear; its key is {@code <module prefix>.<suffix>}. */
+public enum LinearParam {
   /** FP8/INT8 codes, one per element ({@code naive/int/float/mxfp8-quantized}). */
   WEIGHT("weight"),
   /** Codes packed into int32 words (INT, {@code pack-quantized}) or two FP4 nibbles per byte (NVFP4/MXFP4). */
@@ -16,7 +16,7 @@ public enum TensorRole {
 
   private final String suffix;
 
-  TensorRole(String suffix) {
+  LinearParam(String suffix) {
     this.suffix = suffix;
   }
 

@@ -1,12 +1,12 @@
-package vlmq.cli;
+package vlmq;
 
 import java.util.Locale;
 
 /** Human-readable sizes and counts for terminal output (decimal units, as the Hugging Face hub shows them). */
-final class Units {
+public final class Units {
   private Units() {}
 
-  static String bytes(long b) {
+  public static String bytes(long b) {
     if (b < 1000) return b + " B";
     String[] units = {"kB", "MB", "GB", "TB", "PB"};
     double v = b;
@@ -18,7 +18,7 @@ final class Units {
     return String.format(Locale.ROOT, v >= 100 ? "%.0f %s" : v >= 10 ? "%.1f %s" : "%.2f %s", v, units[i]);
   }
 
-  static String count(long n) {
+  public static String count(long n) {
     if (n < 1000) return Long.toString(n);
     String[] units = {"K", "M", "B", "T"};
     double v = n;

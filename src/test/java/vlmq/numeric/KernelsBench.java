@@ -1,0 +1,90 @@
+package vlmq.numeric;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Scalar vs Panama for the checkpoint-reading, FP8-writing and matvec loops (not run by surefire). The Panama side is
+ * {@link Kernels#get()}, so only the CPU's widest variant is loaded, as in production.
+ *
+ * <pre>
+ * mvn -B -q -ntp test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=test
+ * java --add-modules jdk.incubator.vector -cp target/test-classes:target/classes:$(cat target/cp.txt) \
+ *     org.openjdk.jmh.Main KernelsBench -f 1 -wi 3 -w 1 -i 5 -r 1
+ * </pre>
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+public class KernelsBench {
+  @Param({"scalar", "panama"})
+  public String impl;
+
+  @Param({"4096"})
+  public int n;
+
+  private Kernels kernels;
+  private Arena arena;
+  private MemorySegment bf16;
+  private MemorySegment fp8;
+  private float[] values;
+  private float[] out;
+
+  @Setup(Level.Trial)
+  public void setUp() {
+    kernels = impl.equals("scalar") ? Kernels.scalar() : Kernels.get();
+    if (!kernels.name().startsWith(impl)) throw new IllegalStateException("wanted " + impl + ", got " + kernels);
+    SplittableRandom r = new SplittableRandom(42);
+    values = new float[n];
+    out = new float[n];
+    for (int i = 0; i < n; i++) values[i] = (float) (r.nextGaussian() * 3);
+    arena = Arena.ofShared();
+    // One byte past alignment, like a tensor at an arbitrary offset in an mmapped shard.
+    bf16 = arena.allocate(2L * n + 1).asSlice(1);
+    fp8 = arena.allocate(n);
+    ValueLayout.OfShort le = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    for (int i = 0; i < n; i++) bf16.set(le, 2L * i, Bf16.fromFloat(values[i]));
+  }
+
+  @TearDown(Level.Trial)
+  public void tearDown() {
+    arena.close();
+  }
+
+  @Benchmark
+  public float[] bf16ToF32() {
+    kernels.bf16ToF32(bf16, 0, out, 0, n);
+    return out;
+  }
+
+  @Benchmark
+  public MemorySegment f32ToFp8E4m3() {
+    kernels.f32ToFp8E4m3(values, 0, n, fp8, 0);
+    return fp8;
+  }
+
+  @Benchmark
+  public float dotBf16() {
+    return kernels.dotBf16(bf16, 0, values, 0, n);
+  }
+}
