@@ -58,7 +58,7 @@ final class DefaultRules {
     }
     rules.add(rule(LM_HEAD, "lm_head (vLLM does not run it quantized for most schemes)"));
     if (family == Family.QWEN3_5) {
-      rules.add(rule("re:.*\\.linear_attn\\..*", "Gated DeltaNet (linear_attn) blocks, kept as published FP8 releases do"));
+      rules.add(rule("re:.*\\.linear_attn\\..*", "Gated DeltaNet (linear_attn) blocks"));
     }
     return List.copyOf(rules);
   }
@@ -73,7 +73,8 @@ final class DefaultRules {
       case LLAVA, GEMMA3 -> List.of(required("re:(model\\.)?vision_tower\\.(vision_model\\.)?head\\..*",
           "SigLIP pooling head: vLLM builds it unquantized"));
       case INTERNVL -> List.of(
-          required("re:(model\\.)?vision_tower\\.encoder\\.layer\\.\\d+\\.attention\\.(q_proj|k_proj|v_proj|projection_layer)$",
+          required("re:(model\\.)?vision_tower\\.encoder\\.layer\\.\\d+\\.attention\\."
+              + "(q_proj|k_proj|v_proj|projection_layer)$",
               "vision attention: plain nn.Linear in vLLM's InternS1 vision model"),
           required("re:(model\\.)?multi_modal_projector\\.linear_[12]$",
               "projector: plain nn.Linear in vLLM's InternS1 model"));

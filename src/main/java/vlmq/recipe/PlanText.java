@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
+import vlmq.Units;
 import vlmq.model.Component;
 
 /**
@@ -93,7 +94,9 @@ final class PlanText {
   private static String args(QuantizationArgs a) {
     var s = new StringBuilder(a.type().json()).append(a.numBits()).append(' ').append(a.strategy().json());
     if (a.groupSize() != null && a.groupSize() > 0) s.append(' ').append(a.groupSize());
-    if (a.blockStructure() != null) s.append(' ').append(a.blockStructure().get(0)).append('x').append(a.blockStructure().get(1));
+    if (a.blockStructure() != null) {
+      s.append(' ').append(a.blockStructure().get(0)).append('x').append(a.blockStructure().get(1));
+    }
     if (!a.symmetric()) s.append(" asym");
     if (a.dynamic() != DynamicMode.STATIC) s.append(a.dynamic() == DynamicMode.LOCAL ? " dynamic=local" : " dynamic");
     return s.toString();
@@ -105,26 +108,7 @@ final class PlanText {
   }
 
   private static String row(String name, QuantizationPlan.Totals t) {
-    return String.format(Locale.ROOT, "  %-11s %11s %18s %11s %11s%n", name, count(t.parameters()),
-        t.quantizedModules() + " of " + t.linearModules(), bytes(t.bytesBefore()), bytes(t.bytesAfter()));
-  }
-
-  private static String bytes(long b) {
-    return b < 1000 ? b + " B" : scaled(b, new String[] {"kB", "MB", "GB", "TB"}, " ");
-  }
-
-  private static String count(long n) {
-    return n < 1000 ? Long.toString(n) : scaled(n, new String[] {"K", "M", "B", "T"}, "");
-  }
-
-  /** Decimal units, three significant digits, as the Hugging Face hub shows sizes. */
-  private static String scaled(long value, String[] units, String gap) {
-    double v = value;
-    int i = -1;
-    while (v >= 1000 && i < units.length - 1) {
-      v /= 1000;
-      i++;
-    }
-    return String.format(Locale.ROOT, v >= 100 ? "%.0f%s%s" : v >= 10 ? "%.1f%s%s" : "%.2f%s%s", v, gap, units[i]);
+    return String.format(Locale.ROOT, "  %-11s %11s %18s %11s %11s%n", name, Units.count(t.parameters()),
+        t.quantizedModules() + " of " + t.linearModules(), Units.bytes(t.bytesBefore()), Units.bytes(t.bytesAfter()));
   }
 }

@@ -346,7 +346,8 @@ public final class QuantizationPlan {
             + "mixed precision: keep or quantize all of them (adjust the ignore rules)");
       }
       var schemes = group.members().stream().filter(chosen::containsKey)
-          .map(m -> chosen.get(m).scheme().withInferredFormat().withTargets(Recipe.DEFAULT_TARGETS)).distinct().toList();
+          .map(m -> chosen.get(m).scheme().withInferredFormat().withTargets(Recipe.DEFAULT_TARGETS))
+          .distinct().toList();
       if (schemes.size() > 1) {
         var groups = group.members().stream().map(m -> m.substring(m.lastIndexOf('.') + 1) + " → "
             + chosen.get(m).group()).toList();

@@ -47,7 +47,9 @@ public record Recipe(List<String> targets, Schemes schemes, List<String> ignore,
   public Recipe {
     targets = List.copyOf(targets);
     ignore = List.copyOf(ignore);
-    if (targets.isEmpty()) throw new VlmqException("QuantizationModifier targets is empty: give at least one, e.g. [Linear]");
+    if (targets.isEmpty()) {
+      throw new VlmqException("QuantizationModifier targets is empty: give at least one, e.g. [Linear]");
+    }
     if (schemes == null) throw new VlmqException("QuantizationModifier needs scheme or config_groups");
   }
 

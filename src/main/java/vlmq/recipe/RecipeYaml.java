@@ -106,7 +106,9 @@ final class RecipeYaml {
   }
 
   private static void modifiers(String source, String path, JsonNode group, List<Found> found) {
-    if (!group.isObject()) throw new VlmqException(source + ": " + path + " must map modifier types to their arguments");
+    if (!group.isObject()) {
+      throw new VlmqException(source + ": " + path + " must map modifier types to their arguments");
+    }
     for (var e : group.properties()) found.add(new Found(path + "." + e.getKey(), e.getKey(), e.getValue()));
   }
 
@@ -128,19 +130,23 @@ final class RecipeYaml {
       throw new VlmqException(where + ".bypass_divisibility_checks: vlmq writes only whole groups, as "
           + "compressed-tensors does; keep modules whose in_features is not a multiple of group_size with ignore");
     }
-    var targets = present(args, "targets") == null ? Recipe.DEFAULT_TARGETS : strings(where, "targets", args.get("targets"), true);
-    var ignore = present(args, "ignore") == null ? List.<String>of() : strings(where, "ignore", args.get("ignore"), false);
+    var targets = present(args, "targets") == null
+        ? Recipe.DEFAULT_TARGETS : strings(where, "targets", args.get("targets"), true);
+    var ignore = present(args, "ignore") == null
+        ? List.<String>of() : strings(where, "ignore", args.get("ignore"), false);
     var scheme = present(args, "scheme");
     var groups = present(args, "config_groups");
     if (scheme != null && groups != null) {
       throw new VlmqException(where + ": give either scheme or config_groups, not both (llm-compressor refuses both)");
     }
-    Recipe.Schemes schemes;
-    if (scheme != null) schemes = scheme(where + ".scheme", scheme);
-    else if (groups != null && groups.isObject() && !groups.isEmpty()) schemes = configGroups(where + ".config_groups", groups);
-    else if (groups != null && !groups.isObject()) throw new VlmqException(where + ".config_groups must map group names to schemes");
-    else throw new VlmqException(where + " has no scheme or config_groups: llm-compressor would quantize nothing; "
+    if (groups != null && !groups.isObject()) {
+      throw new VlmqException(where + ".config_groups must map group names to schemes");
+    }
+    if (scheme == null && (groups == null || groups.isEmpty())) {
+      throw new VlmqException(where + " has no scheme or config_groups: llm-compressor would quantize nothing; "
           + "add e.g. scheme: FP8_DYNAMIC");
+    }
+    var schemes = scheme != null ? scheme(where + ".scheme", scheme) : configGroups(where + ".config_groups", groups);
     var kv = present(args, "kv_cache_scheme");
     return new Recipe(targets, schemes, ignore, kv == null ? null : RecipeJson.args(kv, where + ".kv_cache_scheme"));
   }
@@ -212,7 +218,9 @@ final class RecipeYaml {
       }
       case Recipe.ConfigGroups c -> {}
     }
-    if (recipe.kvCacheScheme() != null) modifier.set("kv_cache_scheme", withoutNulls(RecipeJson.toJson(recipe.kvCacheScheme())));
+    if (recipe.kvCacheScheme() != null) {
+      modifier.set("kv_cache_scheme", withoutNulls(RecipeJson.toJson(recipe.kvCacheScheme())));
+    }
     ObjectNode root = YAML.createObjectNode();
     root.putObject("default_stage").putObject("default_modifiers").set(MODIFIER, modifier);
     try {

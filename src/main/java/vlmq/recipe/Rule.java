@@ -31,7 +31,9 @@ public record Rule(String text, Pattern pattern) {
 
   /** Parses a rule; a {@code re:} rule whose regex does not compile is a {@link VlmqException} naming it. */
   public static Rule parse(String text) {
-    if (text == null || text.isBlank()) throw new VlmqException("empty target/ignore rule: give a module name, re:<regex> or a class name");
+    if (text == null || text.isBlank()) {
+      throw new VlmqException("empty target/ignore rule: give a module name, re:<regex> or a class name");
+    }
     if (!text.startsWith(REGEX_PREFIX)) return new Rule(text, null);
     var python = text.substring(REGEX_PREFIX.length());
     try {

@@ -29,7 +29,9 @@ class NameGroupsTest {
   void foldsSeveralIndexPositionsOnlyOverFullProducts() {
     var names = new ArrayList<String>();
     for (int layer = 0; layer < 4; layer++) {
-      for (int expert = 0; expert < 8; expert++) names.add("model.layers." + layer + ".mlp.experts." + expert + ".up_proj");
+      for (int expert = 0; expert < 8; expert++) {
+        names.add("model.layers." + layer + ".mlp.experts." + expert + ".up_proj");
+      }
     }
     names.add("model.layers.4.mlp.experts.0.up_proj");
     assertThat(NameGroups.collapse(names)).extracting(NameGroups.Group::pattern).containsExactly(

@@ -113,7 +113,8 @@ class QuantizationPlanTest {
     var recipe = Recipe.fromPreset("FP8_DYNAMIC", List.of("re:(model\\.)?visual\\..*", "lm_head", "re:.*k_proj$"));
     assertThatThrownBy(() -> FamilyFixture.named("qwen2_5_vl").plan(recipe, false)).isInstanceOf(VlmqException.class)
         .hasMessageContaining("fused group model.layers.0.self_attn.qkv_proj would be split")
-        .hasMessageContaining("k_proj kept by 're:.*k_proj$'").hasMessageContaining("q_proj/v_proj quantized by group_0");
+        .hasMessageContaining("k_proj kept by 're:.*k_proj$'")
+        .hasMessageContaining("q_proj/v_proj quantized by group_0");
     var vision = Recipe.fromPreset("FP8_DYNAMIC", List.of("lm_head", "re:.*visual.*gate_proj"));
     assertThatThrownBy(() -> FamilyFixture.named("qwen2_5_vl_native").plan(vision, true))
         .hasMessageContaining("fused group model.visual.blocks.0.mlp.gate_up_proj would be split");
@@ -153,7 +154,8 @@ class QuantizationPlanTest {
     plan.decisions().stream().filter(ModuleDecision::quantized)
         .forEach(d -> groups.put(d.module(), plan.groupLabel(d.group())));
     assertThat(groups).containsEntry("model.layers.0.mlp.down_proj", "W4A16")
-        .containsEntry("model.layers.1.mlp.down_proj", "W8A16").containsEntry("model.layers.0.self_attn.q_proj", "W8A16");
+        .containsEntry("model.layers.1.mlp.down_proj", "W8A16")
+        .containsEntry("model.layers.0.self_attn.q_proj", "W8A16");
     assertThat(plan.configGroups().values()).extracting(QuantizationScheme::targets).containsExactlyInAnyOrder(
         List.of("re:.*mlp\\.(gate|up|down)_proj$"), List.of("Linear", "model.layers.1.mlp.down_proj"));
   }
@@ -192,7 +194,8 @@ class QuantizationPlanTest {
     plan.decisions().forEach(d -> byModule.put(d.module(), d));
     assertThat(byModule.get("vision_tower.encoder.layer.0.mlp.fc1").quantized()).isTrue();
     assertThat(byModule.get("vision_tower.encoder.layer.0.attention.q_proj").keptBy())
-        .isEqualTo("re:(model\\.)?vision_tower\\.encoder\\.layer\\.\\d+\\.attention\\.(q_proj|k_proj|v_proj|projection_layer)$");
+        .isEqualTo("re:(model\\.)?vision_tower\\.encoder\\.layer\\.\\d+\\.attention\\."
+            + "(q_proj|k_proj|v_proj|projection_layer)$");
     assertThat(byModule.get("multi_modal_projector.linear_1").quantized()).isFalse();
     assertThat(byModule.get("language_model.lm_head").keptBy()).isEqualTo("lm_head");
     assertThat(plan.warnings()).isEmpty();

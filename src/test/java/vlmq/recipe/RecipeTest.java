@@ -119,7 +119,8 @@ class RecipeTest {
           scheme: FP8_DYNAMIC
           kv_cache_scheme: {num_bits: 8, type: float, strategy: tensor, dynamic: false, symmetric: true}
         """, "r.yaml");
-    assertThat(recipe.kvCacheScheme()).isEqualTo(QuantizationArgs.builder(8, QuantType.FLOAT).strategy(Strategy.TENSOR).build());
+    assertThat(recipe.kvCacheScheme())
+        .isEqualTo(QuantizationArgs.builder(8, QuantType.FLOAT).strategy(Strategy.TENSOR).build());
   }
 
   @Test
@@ -127,7 +128,8 @@ class RecipeTest {
     var presets = new LinkedHashMap<Preset, List<String>>();
     presets.put(Preset.W4A16_ASYM, List.of("re:.*mlp\\.down_proj$"));
     presets.put(Preset.W8A8, List.of("Linear"));
-    var weights = QuantizationArgs.builder(8, QuantType.FLOAT).strategy(Strategy.BLOCK).blockStructure(128, 128).build();
+    var weights = QuantizationArgs.builder(8, QuantType.FLOAT).strategy(Strategy.BLOCK).blockStructure(128, 128)
+        .build();
     var kv = QuantizationArgs.builder(8, QuantType.FLOAT).strategy(Strategy.TENSOR).observer("static_minmax").build();
     var recipes = List.of(
         Recipe.fromPreset("fp8_dynamic", List.of("lm_head", "re:(model\\.)?visual\\..*", "re:.*\\.mlp\\.gate$")),
