@@ -121,7 +121,7 @@ public final class QuantizationPlan {
           + "ignore rule or matched by no target; check the targets and ignore rules (see --plan)");
     }
     refuseSplitFusedGroups(map, chosen, keptBy);
-    refusePartialGroups(recipe, chosen, specs);
+    refusePartialGroups(recipe, chosen, specs, rules);
 
     var written = new LinkedHashMap<QuantizationScheme, String>();
     var labels = new LinkedHashMap<String, String>();
@@ -361,31 +361,42 @@ public final class QuantizationPlan {
     return modules.stream().map(m -> m.substring(m.lastIndexOf('.') + 1)).collect(Collectors.joining("/"));
   }
 
-  /** compressed-tensors (and llm-compressor's divisibility check) refuse partial quantization groups. */
-  private static void refusePartialGroups(Recipe recipe, Map<String, Target> chosen, Map<String, TensorSpec> specs) {
+  /**
+   * compressed-tensors (and llm-compressor's divisibility check) refuse partial quantization groups. The message
+   * names each offending weight and the --ignore rules that keep them; since the user's rules replace vlmq's
+   * defaults, the defaults in use are repeated there.
+   */
+  private static void refusePartialGroups(Recipe recipe, Map<String, Target> chosen, Map<String, TensorSpec> specs,
+      List<IgnoreRule> rules) {
     var offenders = new LinkedHashMap<String, List<String>>();
     chosen.forEach((module, target) -> {
       var w = target.scheme().weights();
       if (w == null || w.groupSize() == null || w.groupSize() <= 0) return;
-      var shape = weightOf(module, specs).shape();
-      if (shape[1] % w.groupSize() != 0) {
+      if (weightOf(module, specs).shape()[1] % w.groupSize() != 0) {
         var preset = recipe.presetOf(target.group());
-        var what = (preset != null ? preset.name() : target.group()) + " (group_size " + w.groupSize() + ")";
+        var what = (preset != null ? preset.name() : target.group()) + " quantizes in groups of " + w.groupSize();
         offenders.computeIfAbsent(what, k -> new ArrayList<>()).add(module);
       }
     });
     if (offenders.isEmpty()) return;
     var what = offenders.keySet().iterator().next();
     var modules = offenders.get(what);
-    var shape = weightOf(modules.getFirst(), specs).shape();
-    var groups = NameGroups.collapse(modules);
-    var ignore = modules.size() == 1 ? modules.getFirst()
-        : groups.size() == 1 ? "'re:" + groups.getFirst().regex() + "'" : modules.getFirst() + " …";
-    throw new VlmqException(what + " needs in_features divisible by the group size, but " + modules.getFirst()
-        + ".weight is [" + shape[0] + ", " + shape[1] + "]" + (modules.size() > 1 ? " (and " + (modules.size() - 1)
-        + " more: " + groups.stream().map(NameGroups.Group::pattern).collect(Collectors.joining(", ")) + ")" : "")
-        + "; compressed-tensors cannot write partial groups: keep " + (modules.size() == 1 ? "it" : "them")
-        + " with --ignore " + ignore);
+    String found;
+    var keep = new ArrayList<String>();
+    if (modules.size() == 1) {
+      found = modules.getFirst() + ".weight is " + Arrays.toString(weightOf(modules.getFirst(), specs).shape());
+      keep.add(modules.getFirst());
+    } else {
+      var groups = NameGroups.collapse(modules);
+      found = modules.size() + " Linear weights are not: " + groups.stream()
+          .map(g -> g.pattern() + " " + Arrays.toString(weightOf(g.members().getFirst(), specs).shape()))
+          .collect(Collectors.joining(", "));
+      groups.forEach(g -> keep.add(g.members().size() == 1 ? g.members().getFirst() : "'re:" + g.regex() + "'"));
+    }
+    rules.stream().filter(r -> r.origin() == Origin.DEFAULT).forEach(r -> keep.add("'" + r.rule().text() + "'"));
+    throw new VlmqException(what + " along in_features, which must divide by it, but " + found
+        + "; compressed-tensors cannot write partial groups: keep " + (modules.size() == 1 ? "it" : "them") + " with "
+        + keep.stream().map(k -> "--ignore " + k).collect(Collectors.joining(" ")));
   }
 
   private static Map<Component, Totals> totals(FamilyMap map, List<ModuleDecision> decisions,

@@ -2,12 +2,14 @@ package vlmq.recipe;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -173,18 +175,27 @@ class QuantizationPlanTest {
     assertThatThrownBy(() -> QuantizationPlan.resolve(Recipe.fromPreset("W4A16", List.of()), fixture.config(), specs,
         false)).isInstanceOf(VlmqException.class)
         .hasMessageContaining("model.layers.1.mlp.down_proj.weight is [128, 192]")
-        .hasMessageContaining("group_size 128").hasMessageContaining("--ignore model.layers.1.mlp.down_proj");
+        .hasMessageContaining("W4A16 quantizes in groups of 128")
+        .hasMessageContaining("--ignore model.layers.1.mlp.down_proj --ignore 're:(model\\.)?visual");
     var keep = Recipe.fromPreset("W4A16", List.of("re:visual.*", "lm_head", "model.layers.1.mlp.down_proj"));
     assertThat(QuantizationPlan.resolve(keep, fixture.config(), specs, false).decisions()).hasSize(27);
   }
 
   @Test
-  void partialGroupsAcrossLayersSuggestOneRegex() {
-    var recipe = Recipe.fromPreset("W4A16", List.of("lm_head"));
-    assertThatThrownBy(() -> FamilyFixture.named("qwen2_vl_native").plan(recipe, true))
-        .hasMessageContaining("in_features divisible by the group size")
-        .hasMessageContaining("model.visual.blocks.0.attn.proj.weight is [64, 64]")
-        .hasMessageContaining("--ignore");
+  void partialGroupsAcrossLayersSuggestRulesThatResolveThePlan() {
+    var fixture = FamilyFixture.named("qwen2_vl_native");
+    var error = catchThrowableOfType(VlmqException.class,
+        () -> fixture.plan(Recipe.fromPreset("W4A16", List.of()), true));
+    assertThat(error.getMessage()).contains("6 Linear weights are not: model.visual.blocks.{0,1}.attn.proj [64, 64], "
+        + "model.visual.blocks.{0,1}.attn.qkv [192, 64], model.visual.blocks.{0,1}.mlp.fc1 [128, 64]");
+    var suggested = new ArrayList<String>();
+    var ignore = Pattern.compile("--ignore '?([^' ]+)'?").matcher(error.getMessage());
+    while (ignore.find()) suggested.add(ignore.group(1));
+    assertThat(suggested).contains("lm_head");
+    var plan = fixture.plan(Recipe.fromPreset("W4A16", suggested), true);
+    assertThat(plan.decisions().stream().filter(d -> d.component() == Component.VISION && d.quantized()))
+        .extracting(ModuleDecision::module)
+        .containsExactly("model.visual.blocks.0.mlp.fc2", "model.visual.blocks.1.mlp.fc2");
   }
 
   @Test
