@@ -16,7 +16,7 @@ import vlmq.VlmqException;
  * {@code config_groups}) so {@link #toYaml()} writes back what the user wrote.
  *
  * @param targets the modifier's {@code targets}, used with a bare preset name ({@code ["Linear"]} by default)
- * @param ignore the rules as given, without vlmq's defaults (see {@link QuantizationPlan#resolvedRecipe()})
+ * @param ignore the rules as given, without vlmq's defaults (see {@link vlmq.plan.QuantizationPlan#resolvedRecipe()})
  * @param kvCacheScheme null when the KV cache stays unquantized
  */
 public record Recipe(List<String> targets, Schemes schemes, List<String> ignore, QuantizationArgs kvCacheScheme) {

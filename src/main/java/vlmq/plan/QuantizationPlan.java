@@ -1,4 +1,8 @@
-package vlmq.recipe;
+package vlmq.plan;
+
+import vlmq.recipe.Recipe;
+import vlmq.recipe.Rule;
+import vlmq.recipe.QuantizationScheme;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,7 +26,7 @@ import vlmq.model.ModelConfig;
 import vlmq.model.ModuleNames;
 import vlmq.model.TensorKind;
 import vlmq.model.TensorRole;
-import vlmq.recipe.IgnoreRule.Origin;
+import vlmq.plan.IgnoreRule.Origin;
 
 /**
  * A recipe resolved against a checkpoint's real tensors: every Linear module quantized with a config group or kept

@@ -1,4 +1,6 @@
-package vlmq.recipe;
+package vlmq.plan;
+
+import vlmq.recipe.Rule;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -10,7 +12,7 @@ import java.util.stream.Collectors;
 import vlmq.model.Component;
 import vlmq.model.Family;
 import vlmq.model.FamilyMap;
-import vlmq.recipe.IgnoreRule.Origin;
+import vlmq.plan.IgnoreRule.Origin;
 
 /**
  * vlmq's ignore rules per family. Defaults keep what llm-compressor's multimodal examples keep (vision tower,

@@ -1,4 +1,6 @@
-package vlmq.recipe;
+package vlmq.plan;
+
+import vlmq.recipe.Rule;
 
 /**
  * An ignore rule of a plan with where it came from, so the plan can say why each kept module stays unquantized.

@@ -1,4 +1,8 @@
-package vlmq.recipe;
+package vlmq.plan;
+
+import vlmq.recipe.Recipe;
+import vlmq.recipe.QuantizationArgs;
+import vlmq.recipe.DynamicMode;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,4 +1,6 @@
-package vlmq.recipe;
+package vlmq.plan;
+
+import vlmq.recipe.QuantizationScheme;
 
 import vlmq.format.compressedtensors.LinearLayout;
 import vlmq.model.Component;

@@ -1,4 +1,4 @@
-package vlmq.recipe;
+package vlmq.plan;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,8 @@
-package vlmq.recipe;
+package vlmq.plan;
+
+import vlmq.recipe.Recipe;
+import vlmq.recipe.QuantizationScheme;
+import vlmq.recipe.Preset;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

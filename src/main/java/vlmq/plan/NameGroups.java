@@ -1,4 +1,6 @@
-package vlmq.recipe;
+package vlmq.plan;
+
+import vlmq.recipe.Rule;
 
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -1,4 +1,6 @@
-package vlmq.recipe;
+package vlmq.plan;
+
+import vlmq.recipe.Recipe;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,0 +1,244 @@
+package vlmq.quantize;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import vlmq.VlmqException;
+import vlmq.format.compressedtensors.LinearLayout;
+import vlmq.format.compressedtensors.QuantizationConfigJson;
+import vlmq.io.PythonJson;
+import vlmq.io.safetensors.Checkpoint;
+import vlmq.io.safetensors.Checkpoint.Tensor;
+import vlmq.io.safetensors.CheckpointWriter;
+import vlmq.io.safetensors.TensorSpec;
+import vlmq.model.FamilyMap;
+import vlmq.model.FusedGroup;
+import vlmq.model.ModelConfig;
+import vlmq.model.TensorKind;
+import vlmq.quant.TensorStats;
+import vlmq.quant.WeightQuantizer;
+import vlmq.plan.ModuleDecision;
+import vlmq.plan.QuantizationPlan;
+import vlmq.recipe.Recipe;
+import vlmq.recipe.Strategy;
+
+/**
+ * Streams a bf16 checkpoint through a {@link QuantizationPlan} into a compressed-tensors checkpoint: every output
+ * tensor is declared up front, then worker threads copy or quantize slices straight from the mapped input into the
+ * mapped output, so heap use depends on row width, not model size. The output appears only when complete.
+ */
+public final class QuantizeJob {
+  /** Work units aim at this many source bytes so threads stay balanced without flooding the queue. */
+  private static final long UNIT_BYTES = 8L << 20;
+
+  public record Request(Path input, Path output, Recipe recipe, boolean quantizeVision, long maxShardBytes, int threads) {}
+
+  public record Result(Path output, QuantizationPlan plan, long inputBytes, long outputBytes, List<String> files, Duration elapsed) {}
+
+  /** A checkpoint opened for quantization, with its plan resolved. */
+  public record Planned(ModelConfig config, Checkpoint checkpoint, QuantizationPlan plan) implements AutoCloseable {
+    public FamilyMap map() {
+      return plan.familyMap();
+    }
+
+    @Override
+    public void close() {
+      checkpoint.close();
+    }
+  }
+
+  private QuantizeJob() {}
+
+  /** Opens {@code input} and resolves the plan; nothing is written. */
+  public static Planned plan(Path input, Recipe recipe, boolean quantizeVision) {
+    if (!Files.isDirectory(input)) {
+      throw new VlmqException(input + ": no such folder — pass the checkpoint folder that holds config.json and *.safetensors.");
+    }
+    ModelConfig config = ModelConfig.read(input.resolve("config.json"));
+    if (config.root().has("quantization_config") || Files.exists(input.resolve("hf_quant_config.json"))) {
+      throw new VlmqException(input + " is already quantized (config.json has quantization_config) — quantize the original bf16 checkpoint instead.");
+    }
+    Checkpoint checkpoint = Checkpoint.open(input);
+    try {
+      return new Planned(config, checkpoint, QuantizationPlan.resolve(recipe, config, checkpoint, quantizeVision));
+    } catch (RuntimeException e) {
+      checkpoint.close();
+      throw e;
+    }
+  }
+
+  public static Result run(Request request, ProgressListener progress) {
+    long start = System.nanoTime();
+    try (Planned planned = plan(request.input(), request.recipe(), request.quantizeVision())) {
+      return write(planned, request, progress, start);
+    }
+  }
+
+  private static Result write(Planned p, Request request, ProgressListener progress, long start) {
+    Map<String, ModuleDecision> quantized = new HashMap<>();
+    for (ModuleDecision d : p.plan().decisions()) if (d.quantized()) quantized.put(d.module(), d);
+
+    List<TensorSpec> specs = new ArrayList<>();
+    Map<Tensor, LinearLayout> layouts = new LinkedHashMap<>();
+    for (Tensor t : p.checkpoint().tensors()) {
+      var role = p.map().role(t.name());
+      ModuleDecision d = quantized.get(role.module());
+      if (d != null && role.kind() == TensorKind.LINEAR_WEIGHT) {
+        specs.addAll(d.layout().specs());
+        layouts.put(t, d.layout());
+      } else {
+        specs.add(new TensorSpec(t.name(), t.dtype(), t.shape()));
+      }
+    }
+
+    int threads = Math.max(1, request.threads());
+    try (CheckpointWriter writer = CheckpointWriter.create(request.output(), List.of(request.input()), specs,
+             Map.of("format", "pt"), request.maxShardBytes());
+         ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+           Thread th = new Thread(r, "vlmq-quantize");
+           th.setDaemon(true);
+           return th;
+         })) {
+      Map<Tensor, TensorStats> stats = tensorStats(p, layouts, pool, progress);
+      List<WorkUnit> units = units(p.checkpoint().tensors(), layouts, stats, writer);
+      long total = units.stream().mapToLong(WorkUnit::sourceBytes).sum();
+      int tensors = p.checkpoint().tensors().size();
+      progress.start("quantize", total, tensors);
+      AtomicInteger done = new AtomicInteger();
+      runAll(pool, units.stream().map(u -> (Runnable) () -> {
+        u.run();
+        int finished = u.remainingOfTensor().decrementAndGet() == 0 ? done.incrementAndGet() : done.get();
+        progress.advance(u.sourceBytes(), finished);
+      }).toList());
+      progress.finish();
+
+      copyServingFiles(request.input(), writer.stagingDir());
+      writeText(writer.stagingDir().resolve("config.json"), PythonJson.dumps(QuantizationConfigJson.withQuantizationConfig(
+          p.config().root(), QuantizationConfigJson.of(p.plan().configGroups(), p.plan().ignoreList(), p.plan().recipe().kvCacheScheme()))) + "\n");
+      writeText(writer.stagingDir().resolve("recipe.yaml"), p.plan().resolvedRecipe().toYaml());
+      long outputBytes = specs.stream().mapToLong(TensorSpec::byteSize).sum();
+      writeText(writer.stagingDir().resolve("README.md"), ModelCard.render(request.input(), p, outputBytes));
+      Path out = writer.commit();
+      return new Result(out, p.plan(), p.checkpoint().totalBytes(), outputBytes, writer.fileNames(),
+          Duration.ofNanos(System.nanoTime() - start));
+    }
+  }
+
+  /**
+   * Whole-tensor statistics for quantizers that need them; NVFP4 fused groups (q/k/v, gate/up) share one global
+   * scale from the union of their members, as llm-compressor's fused-layer update does.
+   */
+  private static Map<Tensor, TensorStats> tensorStats(Planned p, Map<Tensor, LinearLayout> layouts, ExecutorService pool,
+      ProgressListener progress) {
+    Map<Tensor, TensorStats> stats = new java.util.concurrent.ConcurrentHashMap<>();
+    List<Tensor> needed = layouts.entrySet().stream().filter(e -> WeightQuantizer.of(e.getValue()).needsTensorStats())
+        .map(Map.Entry::getKey).toList();
+    if (needed.isEmpty()) return stats;
+    progress.start("measure", needed.stream().mapToLong(Tensor::byteSize).sum(), needed.size());
+    AtomicInteger done = new AtomicInteger();
+    runAll(pool, needed.stream().map(t -> (Runnable) () -> {
+      LinearLayout l = layouts.get(t);
+      stats.put(t, TensorStats.measure(t.data(), l.weightDtype(), l.rows(), l.cols()));
+      progress.advance(t.byteSize(), done.incrementAndGet());
+    }).toList());
+    progress.finish();
+
+    Map<String, Tensor> byModule = new HashMap<>();
+    layouts.forEach((t, l) -> byModule.put(l.prefix(), t));
+    for (FusedGroup group : p.map().fusedGroups()) {
+      List<Tensor> members = group.members().stream().map(byModule::get).toList();
+      if (members.contains(null) || members.stream().anyMatch(t -> !stats.containsKey(t))) continue;
+      if (members.stream().anyMatch(t -> layouts.get(t).weights().strategy() != Strategy.TENSOR_GROUP)) continue;
+      TensorStats union = TensorStats.union(members.stream().map(stats::get).toArray(TensorStats[]::new));
+      members.forEach(t -> stats.put(t, union));
+    }
+    return stats;
+  }
+
+  private static List<WorkUnit> units(List<Tensor> tensors, Map<Tensor, LinearLayout> layouts, Map<Tensor, TensorStats> stats,
+      CheckpointWriter writer) {
+    List<WorkUnit> units = new ArrayList<>();
+    for (Tensor t : tensors) {
+      AtomicInteger remaining = new AtomicInteger();
+      List<WorkUnit> mine = new ArrayList<>();
+      LinearLayout layout = layouts.get(t);
+      if (layout == null) {
+        MemorySegment src = t.data();
+        MemorySegment dst = writer.segment(t.name());
+        long size = t.byteSize();
+        long pieces = Math.max(1, Math.ceilDiv(size, UNIT_BYTES)); // an empty tensor is still one (empty) unit
+        for (long i = 0; i < pieces; i++) {
+          long off = i * UNIT_BYTES;
+          mine.add(new WorkUnit.Copy(src, dst, off, Math.min(UNIT_BYTES, size - off), remaining));
+        }
+      } else {
+        WeightQuantizer q = WeightQuantizer.of(layout);
+        var outputs = layout.segments(writer::segment);
+        long rows = layout.rows();
+        long bytesPerRow = t.byteSize() / Math.max(1, rows);
+        long align = q.rowAlignment();
+        long step = Math.max(align, (UNIT_BYTES / Math.max(1, bytesPerRow)) / align * align);
+        TensorStats s = stats.getOrDefault(t, TensorStats.NONE);
+        for (long r0 = 0; r0 < rows; r0 += step) {
+          mine.add(new WorkUnit.Quantize(q, t.data(), s, r0, Math.min(rows, r0 + step), bytesPerRow, outputs, remaining));
+        }
+      }
+      remaining.set(mine.size());
+      units.addAll(mine);
+    }
+    return units;
+  }
+
+  private static void runAll(ExecutorService pool, List<Runnable> tasks) {
+    List<Future<?>> futures = new ArrayList<>(tasks.size());
+    for (Runnable task : tasks) futures.add(pool.submit(task));
+    try {
+      for (Future<?> f : futures) f.get();
+    } catch (InterruptedException e) {
+      futures.forEach(f -> f.cancel(true));
+      Thread.currentThread().interrupt();
+      throw new VlmqException("quantization was interrupted; nothing was written.", e);
+    } catch (ExecutionException e) {
+      futures.forEach(f -> f.cancel(true));
+      if (e.getCause() instanceof RuntimeException r) throw r;
+      if (e.getCause() instanceof Error err) throw err;
+      throw new VlmqException("quantization failed: " + e.getCause(), e.getCause());
+    }
+  }
+
+  /** Files that are neither weights nor rewritten by vlmq: tokenizer, chat template, processor and generation configs. */
+  private static void copyServingFiles(Path input, Path staging) {
+    try (Stream<Path> files = Files.list(input)) {
+      for (Path f : files.filter(Files::isRegularFile).toList()) {
+        String name = f.getFileName().toString();
+        if (name.endsWith(".safetensors") || name.equals("model.safetensors.index.json") || name.equals("config.json")
+            || name.equals("README.md") || name.equals("recipe.yaml") || name.startsWith(".")) continue;
+        Files.copy(f, staging.resolve(name));
+      }
+    } catch (IOException e) {
+      throw new VlmqException("cannot copy the serving files of " + input + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void writeText(Path file, String text) {
+    try {
+      Files.writeString(file, text, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new VlmqException("cannot write " + file + ": " + e.getMessage(), e);
+    }
+  }
+}
