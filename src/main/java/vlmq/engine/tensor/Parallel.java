@@ -4,7 +4,8 @@ import java.util.stream.IntStream;
 
 /**
  * Splits loops over the CPU's cores: the engine's matmuls and attention heads run through here so one setting
- * ({@code -Dvlmq.threads}, default every available processor) decides how many threads a forward pass uses.
+ * ({@code -Dvlmq.threads}, default every available processor) decides how many pieces a loop is cut into, hence at
+ * most how many threads (the calling thread plus the common fork-join pool's workers) work on it.
  */
 public final class Parallel {
   /** Below this many multiply-adds a loop runs on the calling thread: forking costs more than it saves. */

@@ -62,6 +62,11 @@ public final class Weights implements AutoCloseable {
    * patch embedding {@code [C, 3, T, P, P]} is {@code [C, 3·T·P·P]}).
    */
   public LinearWeights linear(String name, int rows, int cols) {
+    String module = name.substring(0, name.lastIndexOf('.') + 1);
+    if (!contains(name) && (contains(module + "weight_packed") || contains(module + "qweight"))) {
+      throw new VlmqException(checkpoint.dir() + " stores " + module + "weight quantized (packed); the engine runs"
+          + " unquantized BF16, F16 and F32 weights so far: run it on the original checkpoint");
+    }
     Checkpoint.Tensor t = tensor(name);
     long[] shape = t.shape();
     long flat = Arrays.stream(shape).skip(1).reduce(1, Math::multiplyExact);
