@@ -42,7 +42,12 @@ final class QwenVision {
   /** Folds M² consecutive patch rows into one token: norm per patch (or per group, post-shuffle), fc1, GELU, fc2. */
   private record Merger(Norm norm, boolean normAfterShuffle, Linear fc1, Linear fc2) {}
 
-  /** The block MLP: gated ({@code down(act(gate(x)) ⊙ up(x))}) or plain ({@code fc2(act(fc1(x)))}). */
+  /**
+   * The block MLP: gated ({@code down(act(gate(x)) ⊙ up(x))}, Qwen2.5-VL) or plain ({@code down(act(up(x)))}, where
+   * up and down are Qwen2-VL's fc1/fc2 and Qwen3-VL's linear_fc1/linear_fc2).
+   *
+   * @param gate null for a plain MLP
+   */
   private record Mlp(Linear gate, Linear up, Linear down, Activation act) {
     int width() {
       return up.out();
