@@ -65,6 +65,12 @@ public interface Kernels {
   /** {@code sum bf16(w_i) * x[xOff+i]} in float, reading little-endian bf16 weights in place (mmapped). */
   float dotBf16(MemorySegment w, long wByteOffset, float[] x, int xOff, int n);
 
+  /** {@code sum f16(w_i) * x[xOff+i]} in float, reading little-endian binary16 weights in place. */
+  float dotF16(MemorySegment w, long wByteOffset, float[] x, int xOff, int n);
+
+  /** {@code sum w_i * x[xOff+i]} in float, reading little-endian f32 weights in place. */
+  float dotF32(MemorySegment w, long wByteOffset, float[] x, int xOff, int n);
+
   /** The implementation chosen once per JVM from {@code -Dvlmq.simd=auto|scalar|panama} (default auto). */
   static Kernels get() {
     return KernelsLoader.BEST;

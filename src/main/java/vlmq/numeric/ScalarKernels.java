@@ -115,6 +115,24 @@ public class ScalarKernels implements Kernels {
   }
 
   @Override
+  public float dotF16(MemorySegment w, long wByteOffset, float[] x, int xOff, int n) {
+    checkSegment(w, wByteOffset, n, 2);
+    checkArray(x, xOff, n);
+    float sum = 0f;
+    for (int i = 0; i < n; i++) sum = Math.fma(F16.toFloat(w.get(LE_SHORT, wByteOffset + 2L * i)), x[xOff + i], sum);
+    return sum;
+  }
+
+  @Override
+  public float dotF32(MemorySegment w, long wByteOffset, float[] x, int xOff, int n) {
+    checkSegment(w, wByteOffset, n, 4);
+    checkArray(x, xOff, n);
+    float sum = 0f;
+    for (int i = 0; i < n; i++) sum = Math.fma(w.get(LE_FLOAT, wByteOffset + 4L * i), x[xOff + i], sum);
+    return sum;
+  }
+
+  @Override
   public String toString() {
     return name();
   }

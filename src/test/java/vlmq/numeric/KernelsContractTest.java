@@ -213,34 +213,43 @@ class KernelsContractTest {
     float[] a = floats(Fill.RANDOM, n, 19L * n);
     float[] b = floats(Fill.RANDOM, n, 23L * n);
     try (Arena arena = Arena.ofConfined()) {
-      MemorySegment w = segment(arena, 2L * n);
-      double exact = 0;
-      double exactBf16 = 0;
-      double magnitude = 0;
-      double magnitudeBf16 = 0;
+      MemorySegment wBf16 = segment(arena, 2L * n);
+      MemorySegment wF16 = segment(arena, 2L * n);
+      MemorySegment wF32 = segment(arena, 4L * n);
+      double[] exact = new double[4];
+      double[] magnitude = new double[4];
       for (int i = 0; i < n; i++) {
         float ai = a[ARRAY_OFF + i];
         float bi = b[ARRAY_OFF + i];
-        w.set(LE_SHORT, SEGMENT_OFF + 2L * i, Bf16.fromFloat(ai));
-        exact += (double) ai * bi;
-        magnitude += Math.abs((double) ai * bi);
-        exactBf16 += (double) Bf16.round(ai) * bi;
-        magnitudeBf16 += Math.abs((double) Bf16.round(ai) * bi);
+        wBf16.set(LE_SHORT, SEGMENT_OFF + 2L * i, Bf16.fromFloat(ai));
+        wF16.set(LE_SHORT, SEGMENT_OFF + 2L * i, F16.fromFloat(ai));
+        wF32.set(LE_FLOAT, SEGMENT_OFF + 4L * i, ai);
+        float[] stored = {ai, Bf16.round(ai), F16.toFloat(F16.fromFloat(ai)), ai};
+        for (int j = 0; j < 4; j++) {
+          exact[j] += (double) stored[j] * bi;
+          magnitude[j] += Math.abs((double) stored[j] * bi);
+        }
       }
-      float dot = k.dot(a, ARRAY_OFF, b, ARRAY_OFF, n);
-      float dotBf16 = k.dotBf16(w, SEGMENT_OFF, b, ARRAY_OFF, n);
-      float scalarDot = Kernels.scalar().dot(a, ARRAY_OFF, b, ARRAY_OFF, n);
-      float scalarDotBf16 = Kernels.scalar().dotBf16(w, SEGMENT_OFF, b, ARRAY_OFF, n);
-      assertThat((double) dot).isCloseTo(scalarDot, offset(1e-5 * n * magnitude));
-      assertThat((double) dot).isCloseTo(exact, offset(1e-5 * n * magnitude));
-      assertThat((double) dotBf16)
-          .isCloseTo(scalarDotBf16, offset(1e-5 * n * magnitudeBf16));
-      assertThat((double) dotBf16).isCloseTo(exactBf16, offset(1e-5 * n * magnitudeBf16));
+      float[] got = {
+          k.dot(a, ARRAY_OFF, b, ARRAY_OFF, n), k.dotBf16(wBf16, SEGMENT_OFF, b, ARRAY_OFF, n),
+          k.dotF16(wF16, SEGMENT_OFF, b, ARRAY_OFF, n), k.dotF32(wF32, SEGMENT_OFF, b, ARRAY_OFF, n)};
+      Kernels s = Kernels.scalar();
+      float[] scalar = {
+          s.dot(a, ARRAY_OFF, b, ARRAY_OFF, n), s.dotBf16(wBf16, SEGMENT_OFF, b, ARRAY_OFF, n),
+          s.dotF16(wF16, SEGMENT_OFF, b, ARRAY_OFF, n), s.dotF32(wF32, SEGMENT_OFF, b, ARRAY_OFF, n)};
+      for (int j = 0; j < 4; j++) {
+        assertThat((double) got[j]).as("dot variant %d", j).isCloseTo(scalar[j], offset(1e-5 * n * magnitude[j]));
+        assertThat((double) got[j]).as("dot variant %d", j).isCloseTo(exact[j], offset(1e-5 * n * magnitude[j]));
+      }
       if (n > 0) {
         a[ARRAY_OFF + n / 2] = Float.NaN;
-        w.set(LE_SHORT, SEGMENT_OFF + 2L * (n / 2), Bf16.NAN);
+        wBf16.set(LE_SHORT, SEGMENT_OFF + 2L * (n / 2), Bf16.NAN);
+        wF16.set(LE_SHORT, SEGMENT_OFF + 2L * (n / 2), (short) 0x7E00);
+        wF32.set(LE_FLOAT, SEGMENT_OFF + 4L * (n / 2), Float.NaN);
         assertThat(k.dot(a, ARRAY_OFF, b, ARRAY_OFF, n)).isNaN();
-        assertThat(k.dotBf16(w, SEGMENT_OFF, b, ARRAY_OFF, n)).isNaN();
+        assertThat(k.dotBf16(wBf16, SEGMENT_OFF, b, ARRAY_OFF, n)).isNaN();
+        assertThat(k.dotF16(wF16, SEGMENT_OFF, b, ARRAY_OFF, n)).isNaN();
+        assertThat(k.dotF32(wF32, SEGMENT_OFF, b, ARRAY_OFF, n)).isNaN();
       }
     }
   }
@@ -258,6 +267,8 @@ class KernelsContractTest {
       assertThatThrownBy(() -> k.f32ToFp8E4m3(dst, 0, 64, src, 40)).isInstanceOf(IndexOutOfBoundsException.class);
       assertThatThrownBy(() -> k.f32ToBf16(dst, 0, 64, src, 0)).isInstanceOf(IndexOutOfBoundsException.class);
       assertThatThrownBy(() -> k.dotBf16(src, 2, dst, 0, 50)).isInstanceOf(IndexOutOfBoundsException.class);
+      assertThatThrownBy(() -> k.dotF16(src, 2, dst, 0, 50)).isInstanceOf(IndexOutOfBoundsException.class);
+      assertThatThrownBy(() -> k.dotF32(src, 4, dst, 0, 25)).isInstanceOf(IndexOutOfBoundsException.class);
       assertThatThrownBy(() -> k.dot(dst, 10, dst, 0, 64)).isInstanceOf(IndexOutOfBoundsException.class);
       assertThat(dst).isEqualTo(before);
       assertThat(src.toArray(ValueLayout.JAVA_BYTE)).containsOnly((byte) 0);

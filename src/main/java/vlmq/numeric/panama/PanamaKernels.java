@@ -295,6 +295,52 @@ public abstract sealed class PanamaKernels extends ScalarKernels
     return sum;
   }
 
+  @Override
+  public float dotF16(MemorySegment w, long wByteOffset, float[] x, int xOff, int n) {
+    checkSegment(w, wByteOffset, n, 2);
+    checkArray(x, xOff, n);
+    VectorSpecies<Short> s = shorts();
+    VectorSpecies<Float> f = floats();
+    VectorSpecies<Integer> in = ints();
+    int half = f.length();
+    FloatVector acc0 = FloatVector.zero(f);
+    FloatVector acc1 = FloatVector.zero(f);
+    int i = 0;
+    for (int bound = s.loopBound(n); i < bound; i += s.length()) {
+      ShortVector raw = ShortVector.fromMemorySegment(s, w, wByteOffset + 2L * i, LE);
+      acc0 = f16Widen((IntVector) raw.convertShape(S2I, in, 0)).fma(FloatVector.fromArray(f, x, xOff + i), acc0);
+      acc1 = f16Widen((IntVector) raw.convertShape(S2I, in, 1))
+          .fma(FloatVector.fromArray(f, x, xOff + i + half), acc1);
+    }
+    float sum = acc0.add(acc1).reduceLanes(ADD);
+    for (; i < n; i++) sum = Math.fma(F16.toFloat(w.get(LE_SHORT, wByteOffset + 2L * i)), x[xOff + i], sum);
+    return sum;
+  }
+
+  @Override
+  public float dotF32(MemorySegment w, long wByteOffset, float[] x, int xOff, int n) {
+    checkSegment(w, wByteOffset, n, 4);
+    checkArray(x, xOff, n);
+    VectorSpecies<Float> f = floats();
+    int lanes = f.length();
+    FloatVector acc0 = FloatVector.zero(f);
+    FloatVector acc1 = FloatVector.zero(f);
+    int i = 0;
+    for (int bound = n - n % (2 * lanes); i < bound; i += 2 * lanes) {
+      acc0 = FloatVector.fromMemorySegment(f, w, wByteOffset + 4L * i, LE)
+          .fma(FloatVector.fromArray(f, x, xOff + i), acc0);
+      acc1 = FloatVector.fromMemorySegment(f, w, wByteOffset + 4L * (i + lanes), LE)
+          .fma(FloatVector.fromArray(f, x, xOff + i + lanes), acc1);
+    }
+    for (int bound = f.loopBound(n); i < bound; i += lanes) {
+      acc0 = FloatVector.fromMemorySegment(f, w, wByteOffset + 4L * i, LE)
+          .fma(FloatVector.fromArray(f, x, xOff + i), acc0);
+    }
+    float sum = acc0.add(acc1).reduceLanes(ADD);
+    for (; i < n; i++) sum = Math.fma(w.get(LE_FLOAT, wByteOffset + 4L * i), x[xOff + i], sum);
+    return sum;
+  }
+
   static final class Bits128 extends PanamaKernels {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_128;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_128;
