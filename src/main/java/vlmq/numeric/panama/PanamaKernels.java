@@ -1,6 +1,8 @@
 package vlmq.numeric.panama;
 
 import static jdk.incubator.vector.VectorOperators.ADD;
+import static jdk.incubator.vector.VectorOperators.B2I;
+import static jdk.incubator.vector.VectorOperators.EQ;
 import static jdk.incubator.vector.VectorOperators.GE;
 import static jdk.incubator.vector.VectorOperators.GT;
 import static jdk.incubator.vector.VectorOperators.I2B;
@@ -26,6 +28,7 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 import vlmq.numeric.Bf16;
 import vlmq.numeric.F16;
+import vlmq.numeric.Fp4E2m1;
 import vlmq.numeric.Fp8E4m3;
 import vlmq.numeric.Kernels;
 import vlmq.numeric.ScalarKernels;
@@ -339,6 +342,359 @@ public abstract sealed class PanamaKernels extends ScalarKernels
     float sum = acc0.add(acc1).reduceLanes(ADD);
     for (; i < n; i++) sum = Math.fma(w.get(LE_FLOAT, wByteOffset + 4L * i), x[xOff + i], sum);
     return sum;
+  }
+
+  @Override
+  public void dotBf16Rows(MemorySegment w, long wByteOffset, float[] x, int xOff, int xStride, int rows, int n,
+      float[] out, int outOff) {
+    checkSegment(w, wByteOffset, n, 2);
+    checkRows(x, xOff, xStride, rows, n, null, null, 0, 1, out, outOff);
+    VectorSpecies<Short> s = shorts();
+    VectorSpecies<Float> f = floats();
+    VectorSpecies<Integer> in = ints();
+    int half = f.length();
+    int bound = s.loopBound(n);
+    int r = 0;
+    for (; r + 4 <= rows; r += 4) {
+      int x0 = xOff + r * xStride;
+      int x1 = x0 + xStride;
+      int x2 = x1 + xStride;
+      int x3 = x2 + xStride;
+      FloatVector a0 = FloatVector.zero(f);
+      FloatVector a1 = FloatVector.zero(f);
+      FloatVector a2 = FloatVector.zero(f);
+      FloatVector a3 = FloatVector.zero(f);
+      for (int i = 0; i < bound; i += s.length()) {
+        ShortVector raw = ShortVector.fromMemorySegment(s, w, wByteOffset + 2L * i, LE);
+        FloatVector lo = bf16Widen(raw, in, 0);
+        FloatVector hi = bf16Widen(raw, in, 1);
+        a0 = hi.fma(FloatVector.fromArray(f, x, x0 + i + half), lo.fma(FloatVector.fromArray(f, x, x0 + i), a0));
+        a1 = hi.fma(FloatVector.fromArray(f, x, x1 + i + half), lo.fma(FloatVector.fromArray(f, x, x1 + i), a1));
+        a2 = hi.fma(FloatVector.fromArray(f, x, x2 + i + half), lo.fma(FloatVector.fromArray(f, x, x2 + i), a2));
+        a3 = hi.fma(FloatVector.fromArray(f, x, x3 + i + half), lo.fma(FloatVector.fromArray(f, x, x3 + i), a3));
+      }
+      float s0 = a0.reduceLanes(ADD);
+      float s1 = a1.reduceLanes(ADD);
+      float s2 = a2.reduceLanes(ADD);
+      float s3 = a3.reduceLanes(ADD);
+      for (int i = bound; i < n; i++) {
+        float v = Bf16.toFloat(w.get(LE_SHORT, wByteOffset + 2L * i));
+        s0 = Math.fma(v, x[x0 + i], s0);
+        s1 = Math.fma(v, x[x1 + i], s1);
+        s2 = Math.fma(v, x[x2 + i], s2);
+        s3 = Math.fma(v, x[x3 + i], s3);
+      }
+      out[outOff + r] = s0;
+      out[outOff + r + 1] = s1;
+      out[outOff + r + 2] = s2;
+      out[outOff + r + 3] = s3;
+    }
+    for (; r < rows; r++) out[outOff + r] = dotBf16(w, wByteOffset, x, xOff + r * xStride, n);
+  }
+
+  /**
+   * How the lanes of one vector find their group's scale: broadcast one value (a group spans whole vectors, or one
+   * group covers everything), gather with this index map (several whole groups per vector), or null when groups do
+   * not line up with vectors at all and the scalar kernel runs instead.
+   */
+  private int[] groupLanes(int lanesPerGroup, int count) {
+    int lanes = floats().length();
+    if (lanesPerGroup % lanes == 0 || lanesPerGroup >= count) return BROADCAST;
+    if (lanes % lanesPerGroup != 0) return null;
+    int[] map = new int[lanes];
+    for (int i = 0; i < lanes; i++) map[i] = i / lanesPerGroup;
+    return map;
+  }
+
+  private static final int[] BROADCAST = new int[0];
+
+  /** The per-lane values for lanes {@code [lane, lane + L)} of {@code values} indexed from {@code off} per group. */
+  private FloatVector perGroup(float[] values, int off, int lane, int lanesPerGroup, int[] map) {
+    if (map == BROADCAST) return FloatVector.broadcast(floats(), values[off + lane / lanesPerGroup]);
+    return FloatVector.fromArray(floats(), values, off + lane / lanesPerGroup, map, 0);
+  }
+
+  /** E4M3 codes (sign-extended bytes) to f32: the 7 payload bits placed as an f32 and rescaled by 2^120. */
+  private static FloatVector e4m3Widen(IntVector code) {
+    // Sign extension puts the sign in bit 31 after the shift; exponent and mantissa land in bits 20..26, so the f32
+    // is the E4M3 value times 2^-120 (subnormal codes become f32 subnormals, exactly).
+    IntVector bits = code.lanewise(LSHL, 20).and(0x87F00000);
+    bits = bits.blend(0x7FC00000, code.and(0x7F).compare(EQ, 0x7F));
+    return bits.reinterpretAsFloats().mul(0x1p120f);
+  }
+
+  @Override
+  public void dotFp8E4m3Rows(MemorySegment w, long wByteOffset, float[] x, int xOff, int xStride, int rows, int n,
+      float[] scales, int scaleOff, int groupSize, float[] out, int outOff) {
+    checkSegment(w, wByteOffset, n, 1);
+    checkRows(x, xOff, xStride, rows, n, scales, null, scaleOff, groupSize, out, outOff);
+    int[] map = groupLanes(groupSize, n);
+    if (map == null) {
+      super.dotFp8E4m3Rows(w, wByteOffset, x, xOff, xStride, rows, n, scales, scaleOff, groupSize, out, outOff);
+      return;
+    }
+    VectorSpecies<Byte> b = bytes();
+    VectorSpecies<Float> f = floats();
+    VectorSpecies<Integer> in = ints();
+    int lanes = f.length();
+    int bound = b.loopBound(n);
+    int r = 0;
+    for (; r + 4 <= rows; r += 4) {
+      int x0 = xOff + r * xStride;
+      int x1 = x0 + xStride;
+      int x2 = x1 + xStride;
+      int x3 = x2 + xStride;
+      FloatVector a0 = FloatVector.zero(f);
+      FloatVector a1 = FloatVector.zero(f);
+      FloatVector a2 = FloatVector.zero(f);
+      FloatVector a3 = FloatVector.zero(f);
+      for (int i = 0; i < bound; i += b.length()) {
+        ByteVector raw = ByteVector.fromMemorySegment(b, w, wByteOffset + i, LE);
+        for (int part = 0; part < 4; part++) {
+          int e = i + part * lanes;
+          FloatVector v = e4m3Widen((IntVector) raw.convertShape(B2I, in, part))
+              .mul(perGroup(scales, scaleOff, e, groupSize, map));
+          a0 = v.fma(FloatVector.fromArray(f, x, x0 + e), a0);
+          a1 = v.fma(FloatVector.fromArray(f, x, x1 + e), a1);
+          a2 = v.fma(FloatVector.fromArray(f, x, x2 + e), a2);
+          a3 = v.fma(FloatVector.fromArray(f, x, x3 + e), a3);
+        }
+      }
+      out[outOff + r] = a0.reduceLanes(ADD);
+      out[outOff + r + 1] = a1.reduceLanes(ADD);
+      out[outOff + r + 2] = a2.reduceLanes(ADD);
+      out[outOff + r + 3] = a3.reduceLanes(ADD);
+    }
+    for (; r < rows; r++) {
+      int x0 = xOff + r * xStride;
+      FloatVector a0 = FloatVector.zero(f);
+      FloatVector a1 = FloatVector.zero(f);
+      FloatVector a2 = FloatVector.zero(f);
+      FloatVector a3 = FloatVector.zero(f);
+      for (int i = 0; i < bound; i += b.length()) {
+        ByteVector raw = ByteVector.fromMemorySegment(b, w, wByteOffset + i, LE);
+        a0 = e4m3Widen((IntVector) raw.convertShape(B2I, in, 0)).mul(perGroup(scales, scaleOff, i, groupSize, map))
+            .fma(FloatVector.fromArray(f, x, x0 + i), a0);
+        a1 = e4m3Widen((IntVector) raw.convertShape(B2I, in, 1))
+            .mul(perGroup(scales, scaleOff, i + lanes, groupSize, map))
+            .fma(FloatVector.fromArray(f, x, x0 + i + lanes), a1);
+        a2 = e4m3Widen((IntVector) raw.convertShape(B2I, in, 2))
+            .mul(perGroup(scales, scaleOff, i + 2 * lanes, groupSize, map))
+            .fma(FloatVector.fromArray(f, x, x0 + i + 2 * lanes), a2);
+        a3 = e4m3Widen((IntVector) raw.convertShape(B2I, in, 3))
+            .mul(perGroup(scales, scaleOff, i + 3 * lanes, groupSize, map))
+            .fma(FloatVector.fromArray(f, x, x0 + i + 3 * lanes), a3);
+      }
+      out[outOff + r] = a0.add(a1).add(a2.add(a3)).reduceLanes(ADD);
+    }
+    // The tail past the last whole vector, every row.
+    for (int i = bound; i < n; i++) {
+      float v = Fp8E4m3.toFloat(w.get(ValueLayout.JAVA_BYTE, wByteOffset + i)) * scales[scaleOff + i / groupSize];
+      for (r = 0; r < rows; r++) out[outOff + r] = Math.fma(v, x[xOff + r * xStride + i], out[outOff + r]);
+    }
+  }
+
+  @Override
+  public void dotInt8Rows(MemorySegment w, long wByteOffset, boolean unsigned, float[] x, int xOff, int xStride,
+      int rows, int n, float[] scales, float[] zeros, int scaleOff, int groupSize, float[] out, int outOff) {
+    checkSegment(w, wByteOffset, n, 1);
+    checkRows(x, xOff, xStride, rows, n, scales, zeros, scaleOff, groupSize, out, outOff);
+    int[] map = groupLanes(groupSize, n);
+    if (map == null) {
+      super.dotInt8Rows(w, wByteOffset, unsigned, x, xOff, xStride, rows, n, scales, zeros, scaleOff, groupSize, out,
+          outOff);
+      return;
+    }
+    VectorSpecies<Byte> b = bytes();
+    VectorSpecies<Float> f = floats();
+    VectorSpecies<Integer> in = ints();
+    int lanes = f.length();
+    int mask = unsigned ? 0xFF : -1;
+    int bound = b.loopBound(n);
+    int r = 0;
+    for (; r + 4 <= rows; r += 4) {
+      int x0 = xOff + r * xStride;
+      int x1 = x0 + xStride;
+      int x2 = x1 + xStride;
+      int x3 = x2 + xStride;
+      FloatVector a0 = FloatVector.zero(f);
+      FloatVector a1 = FloatVector.zero(f);
+      FloatVector a2 = FloatVector.zero(f);
+      FloatVector a3 = FloatVector.zero(f);
+      for (int i = 0; i < bound; i += b.length()) {
+        ByteVector raw = ByteVector.fromMemorySegment(b, w, wByteOffset + i, LE);
+        for (int part = 0; part < 4; part++) {
+          int e = i + part * lanes;
+          FloatVector v = intWiden((IntVector) raw.convertShape(B2I, in, part), mask)
+              .sub(perGroup(zeros, scaleOff, e, groupSize, map)).mul(perGroup(scales, scaleOff, e, groupSize, map));
+          a0 = v.fma(FloatVector.fromArray(f, x, x0 + e), a0);
+          a1 = v.fma(FloatVector.fromArray(f, x, x1 + e), a1);
+          a2 = v.fma(FloatVector.fromArray(f, x, x2 + e), a2);
+          a3 = v.fma(FloatVector.fromArray(f, x, x3 + e), a3);
+        }
+      }
+      out[outOff + r] = a0.reduceLanes(ADD);
+      out[outOff + r + 1] = a1.reduceLanes(ADD);
+      out[outOff + r + 2] = a2.reduceLanes(ADD);
+      out[outOff + r + 3] = a3.reduceLanes(ADD);
+    }
+    for (; r < rows; r++) {
+      int x0 = xOff + r * xStride;
+      FloatVector a0 = FloatVector.zero(f);
+      FloatVector a1 = FloatVector.zero(f);
+      FloatVector a2 = FloatVector.zero(f);
+      FloatVector a3 = FloatVector.zero(f);
+      for (int i = 0; i < bound; i += b.length()) {
+        ByteVector raw = ByteVector.fromMemorySegment(b, w, wByteOffset + i, LE);
+        a0 = int8Term(raw, 0, i, mask, zeros, scales, scaleOff, groupSize, map).fma(
+            FloatVector.fromArray(f, x, x0 + i), a0);
+        a1 = int8Term(raw, 1, i + lanes, mask, zeros, scales, scaleOff, groupSize, map).fma(
+            FloatVector.fromArray(f, x, x0 + i + lanes), a1);
+        a2 = int8Term(raw, 2, i + 2 * lanes, mask, zeros, scales, scaleOff, groupSize, map).fma(
+            FloatVector.fromArray(f, x, x0 + i + 2 * lanes), a2);
+        a3 = int8Term(raw, 3, i + 3 * lanes, mask, zeros, scales, scaleOff, groupSize, map).fma(
+            FloatVector.fromArray(f, x, x0 + i + 3 * lanes), a3);
+      }
+      out[outOff + r] = a0.add(a1).add(a2.add(a3)).reduceLanes(ADD);
+    }
+    for (int i = bound; i < n; i++) {
+      byte q = w.get(ValueLayout.JAVA_BYTE, wByteOffset + i);
+      int g = scaleOff + i / groupSize;
+      float v = ((q & mask) - zeros[g]) * scales[g];
+      for (r = 0; r < rows; r++) out[outOff + r] = Math.fma(v, x[xOff + r * xStride + i], out[outOff + r]);
+    }
+  }
+
+  private static FloatVector intWiden(IntVector code, int mask) {
+    return (FloatVector) code.and(mask).convert(I2F, 0);
+  }
+
+  /** Part {@code part} of {@code raw} as int8 weights {@code (q - z)·s} for the lanes from element {@code e}. */
+  private FloatVector int8Term(ByteVector raw, int part, int e, int mask, float[] zeros, float[] scales, int scaleOff,
+      int groupSize, int[] map) {
+    return intWiden((IntVector) raw.convertShape(B2I, ints(), part), mask)
+        .sub(perGroup(zeros, scaleOff, e, groupSize, map)).mul(perGroup(scales, scaleOff, e, groupSize, map));
+  }
+
+  /** FP4 E2M1 codes (0..15) to f32: index i ≥ 2 is 2^(i/2 - 1)·(1 + (i%2)/2), placed as exponent and mantissa bits. */
+  private static FloatVector e2m1Widen(IntVector code) {
+    IntVector index = code.and(7);
+    IntVector bits = index.lanewise(LSHL, 22).add(126 << 23);
+    bits = bits.blend(0x3F000000, index.compare(EQ, 1)).blend(0, index.compare(EQ, 0));
+    return bits.or(code.and(8).lanewise(LSHL, 28)).reinterpretAsFloats();
+  }
+
+  @Override
+  public void dotUint4Rows(MemorySegment w, long wByteOffset, float[] xEven, float[] xOdd, int xOff, int xStride,
+      int rows, int pairs, float[] scales, float[] zeros, int scaleOff, int groupSize, float[] out, int outOff) {
+    nibbleRows(false, w, wByteOffset, xEven, xOdd, xOff, xStride, rows, pairs, scales, zeros, scaleOff, groupSize,
+        out, outOff);
+  }
+
+  @Override
+  public void dotFp4E2m1Rows(MemorySegment w, long wByteOffset, float[] xEven, float[] xOdd, int xOff, int xStride,
+      int rows, int pairs, float[] scales, int scaleOff, int groupSize, float[] out, int outOff) {
+    nibbleRows(true, w, wByteOffset, xEven, xOdd, xOff, xStride, rows, pairs, scales, null, scaleOff, groupSize, out,
+        outOff);
+  }
+
+  /** Both two-codes-per-byte kernels: FP4 values, or unsigned 4-bit integers less their zero point. */
+  private void nibbleRows(boolean fp4, MemorySegment w, long wByteOffset, float[] xEven, float[] xOdd, int xOff,
+      int xStride, int rows, int pairs, float[] scales, float[] zeros, int scaleOff, int groupSize, float[] out,
+      int outOff) {
+    checkPairs(w, wByteOffset, xEven, xOdd, xOff, xStride, rows, pairs, scales, zeros, scaleOff, groupSize, out,
+        outOff);
+    int pairsPerGroup = groupSize / 2;
+    int[] map = groupLanes(pairsPerGroup, pairs);
+    if (map == null) {
+      if (fp4) {
+        super.dotFp4E2m1Rows(w, wByteOffset, xEven, xOdd, xOff, xStride, rows, pairs, scales, scaleOff, groupSize,
+            out, outOff);
+      } else {
+        super.dotUint4Rows(w, wByteOffset, xEven, xOdd, xOff, xStride, rows, pairs, scales, zeros, scaleOff,
+            groupSize, out, outOff);
+      }
+      return;
+    }
+    VectorSpecies<Byte> b = bytes();
+    VectorSpecies<Float> f = floats();
+    VectorSpecies<Integer> in = ints();
+    int lanes = f.length();
+    int bound = b.loopBound(pairs);
+    int r = 0;
+    for (; r + 4 <= rows; r += 4) {
+      int x0 = xOff + r * xStride;
+      int x1 = x0 + xStride;
+      int x2 = x1 + xStride;
+      int x3 = x2 + xStride;
+      FloatVector a0 = FloatVector.zero(f);
+      FloatVector a1 = FloatVector.zero(f);
+      FloatVector a2 = FloatVector.zero(f);
+      FloatVector a3 = FloatVector.zero(f);
+      for (int i = 0; i < bound; i += b.length()) {
+        ByteVector raw = ByteVector.fromMemorySegment(b, w, wByteOffset + i, LE);
+        for (int part = 0; part < 4; part++) {
+          int k = i + part * lanes;
+          IntVector codes = (IntVector) raw.convertShape(B2I, in, part);
+          FloatVector s = perGroup(scales, scaleOff, k, pairsPerGroup, map);
+          FloatVector lo;
+          FloatVector hi;
+          if (fp4) {
+            lo = e2m1Widen(codes).mul(s);
+            hi = e2m1Widen(codes.lanewise(LSHR, 4)).mul(s);
+          } else {
+            FloatVector z = perGroup(zeros, scaleOff, k, pairsPerGroup, map);
+            lo = intWiden(codes, 0xF).sub(z).mul(s);
+            hi = intWiden(codes.lanewise(LSHR, 4), 0xF).sub(z).mul(s);
+          }
+          a0 = hi.fma(FloatVector.fromArray(f, xOdd, x0 + k), lo.fma(FloatVector.fromArray(f, xEven, x0 + k), a0));
+          a1 = hi.fma(FloatVector.fromArray(f, xOdd, x1 + k), lo.fma(FloatVector.fromArray(f, xEven, x1 + k), a1));
+          a2 = hi.fma(FloatVector.fromArray(f, xOdd, x2 + k), lo.fma(FloatVector.fromArray(f, xEven, x2 + k), a2));
+          a3 = hi.fma(FloatVector.fromArray(f, xOdd, x3 + k), lo.fma(FloatVector.fromArray(f, xEven, x3 + k), a3));
+        }
+      }
+      out[outOff + r] = a0.reduceLanes(ADD);
+      out[outOff + r + 1] = a1.reduceLanes(ADD);
+      out[outOff + r + 2] = a2.reduceLanes(ADD);
+      out[outOff + r + 3] = a3.reduceLanes(ADD);
+    }
+    for (; r < rows; r++) {
+      int x0 = xOff + r * xStride;
+      FloatVector a0 = FloatVector.zero(f);
+      FloatVector a1 = FloatVector.zero(f);
+      for (int i = 0; i < bound; i += b.length()) {
+        ByteVector raw = ByteVector.fromMemorySegment(b, w, wByteOffset + i, LE);
+        for (int part = 0; part < 4; part++) {
+          int k = i + part * lanes;
+          IntVector codes = (IntVector) raw.convertShape(B2I, in, part);
+          FloatVector s = perGroup(scales, scaleOff, k, pairsPerGroup, map);
+          FloatVector lo;
+          FloatVector hi;
+          if (fp4) {
+            lo = e2m1Widen(codes).mul(s);
+            hi = e2m1Widen(codes.lanewise(LSHR, 4)).mul(s);
+          } else {
+            FloatVector z = perGroup(zeros, scaleOff, k, pairsPerGroup, map);
+            lo = intWiden(codes, 0xF).sub(z).mul(s);
+            hi = intWiden(codes.lanewise(LSHR, 4), 0xF).sub(z).mul(s);
+          }
+          a0 = lo.fma(FloatVector.fromArray(f, xEven, x0 + k), a0);
+          a1 = hi.fma(FloatVector.fromArray(f, xOdd, x0 + k), a1);
+        }
+      }
+      out[outOff + r] = a0.add(a1).reduceLanes(ADD);
+    }
+    for (int k = bound; k < pairs; k++) {
+      byte code = w.get(ValueLayout.JAVA_BYTE, wByteOffset + k);
+      int g = scaleOff + k / pairsPerGroup;
+      float lo = fp4 ? Fp4E2m1.toFloat(Fp4E2m1.evenCode(code)) * scales[g] : ((code & 0xF) - zeros[g]) * scales[g];
+      float hi = fp4 ? Fp4E2m1.toFloat(Fp4E2m1.oddCode(code)) * scales[g]
+          : (((code >>> 4) & 0xF) - zeros[g]) * scales[g];
+      for (r = 0; r < rows; r++) {
+        int at = xOff + r * xStride + k;
+        out[outOff + r] = Math.fma(hi, xOdd[at], Math.fma(lo, xEven[at], out[outOff + r]));
+      }
+    }
   }
 
   static final class Bits128 extends PanamaKernels {
