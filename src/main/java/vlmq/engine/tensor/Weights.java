@@ -1,6 +1,9 @@
 package vlmq.engine.tensor;
 
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -9,6 +12,7 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 import vlmq.VlmqException;
 import vlmq.io.safetensors.Checkpoint;
+import vlmq.model.Component;
 import vlmq.model.FamilyMap;
 import vlmq.model.ModelConfig;
 import vlmq.numeric.DType;
@@ -106,6 +110,37 @@ public final class Weights implements AutoCloseable {
    */
   public List<String> quantizationNotes() {
     return served.notes();
+  }
+
+  /** A Linear module of the checkpoint: runtime name (no {@code .weight}), component and {@code [rows, cols]}. */
+  public record LinearModule(String name, Component component, int rows, int cols) {}
+
+  /**
+   * Every Linear module stored in the checkpoint (plain or quantized; a tied lm_head is not stored), by runtime name
+   * in natural order; the shape is the logical {@code [out, in]} whatever the packing.
+   */
+  public List<LinearModule> linearModules() {
+    var out = new ArrayList<LinearModule>();
+    for (String stored : map.linearModules()) {
+      String runtime = map.names(stored).transformers();
+      Checkpoint.Tensor weight = byRuntimeName.get(runtime + ".weight");
+      Checkpoint.Tensor packed = byRuntimeName.get(runtime + ".weight_packed");
+      Checkpoint.Tensor shape = byRuntimeName.get(runtime + ".weight_shape");
+      long[] dims;
+      if (weight != null) {
+        dims = weight.shape();
+      } else if (shape != null && shape.dtype() == DType.I64 && shape.byteSize() == 16) {
+        dims = shape.data().toArray(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN));
+      } else if (packed != null && packed.dtype() == DType.U8 && packed.shape().length == 2) {
+        dims = new long[] {packed.shape()[0], 2 * packed.shape()[1]}; // two FP4 codes per byte
+      } else {
+        continue; // GPTQ/AWQ layouts: not runnable here, and linear() says so
+      }
+      Checkpoint.Tensor any = weight != null ? weight : packed;
+      out.add(new LinearModule(runtime, map.role(any.name()).component(), Math.toIntExact(dims[0]),
+          Math.toIntExact(Arrays.stream(dims).skip(1).reduce(1, Math::multiplyExact))));
+    }
+    return out;
   }
 
   /** The 1-D tensor {@code name} (a norm weight or bias) as float32. */
