@@ -240,6 +240,111 @@ public class ScalarKernels implements Kernels {
   }
 
   @Override
+  public void dotF32Block(float[] a, int aOff, int aStride, int aRows, float[] b, int bOff, int bStride, int bRows,
+      int n, float[] out, int outOff, int outStride) {
+    checkBlock(a, aOff, aStride, aRows, b, bOff, bStride, bRows, n, out, outOff, outStride);
+    for (int r = 0; r < aRows; r++) {
+      for (int s = 0; s < bRows; s++) out[outOff + r * outStride + s] = dot(a, aOff + r * aStride, b, bOff + s * bStride, n);
+    }
+  }
+
+  /** Checks the arguments of {@link #dotF32Block}. */
+  protected static void checkBlock(float[] a, int aOff, int aStride, int aRows, float[] b, int bOff, int bStride,
+      int bRows, int n, float[] out, int outOff, int outStride) {
+    if (aRows < 0 || bRows < 0 || n < 0 || aStride < 0 || bStride < 0 || outStride < 0) {
+      throw new IllegalArgumentException("negative count or stride");
+    }
+    if (aRows == 0 || bRows == 0) return;
+    checkArray(a, aOff, Math.toIntExact((long) (aRows - 1) * aStride + n));
+    checkArray(b, bOff, Math.toIntExact((long) (bRows - 1) * bStride + n));
+    checkArray(out, outOff, Math.toIntExact((long) (aRows - 1) * outStride + bRows));
+  }
+
+  @Override
+  public void dequantizeFp8E4m3(MemorySegment w, long wByteOffset, float[] scales, int scaleOff, int groupSize,
+      float[] dst, int dstOff, int n) {
+    checkSegment(w, wByteOffset, n, 1);
+    checkRows(dst, dstOff, 0, 1, n, scales, null, scaleOff, groupSize, dst, dstOff);
+    for (int i = 0; i < n; i++) {
+      dst[dstOff + i] = Fp8E4m3.toFloat(w.get(ValueLayout.JAVA_BYTE, wByteOffset + i)) * scales[scaleOff + i / groupSize];
+    }
+  }
+
+  @Override
+  public void dequantizeInt8(MemorySegment w, long wByteOffset, boolean unsigned, float[] scales, float[] zeros,
+      int scaleOff, int groupSize, float[] dst, int dstOff, int n) {
+    checkSegment(w, wByteOffset, n, 1);
+    checkRows(dst, dstOff, 0, 1, n, scales, zeros, scaleOff, groupSize, dst, dstOff);
+    for (int i = 0; i < n; i++) {
+      byte b = w.get(ValueLayout.JAVA_BYTE, wByteOffset + i);
+      int g = scaleOff + i / groupSize;
+      dst[dstOff + i] = ((unsigned ? b & 0xFF : b) - zeros[g]) * scales[g];
+    }
+  }
+
+  @Override
+  public void dequantizeUint4(MemorySegment w, long wByteOffset, float[] scales, float[] zeros, int scaleOff,
+      int groupSize, float[] even, int evenOff, float[] odd, int oddOff, int pairs) {
+    checkSplit(w, wByteOffset, scales, zeros, scaleOff, groupSize, even, evenOff, odd, oddOff, pairs);
+    for (int k = 0; k < pairs; k++) {
+      int b = w.get(ValueLayout.JAVA_BYTE, wByteOffset + k);
+      int g = scaleOff + 2 * k / groupSize;
+      even[evenOff + k] = ((b & 0xF) - zeros[g]) * scales[g];
+      odd[oddOff + k] = (((b >>> 4) & 0xF) - zeros[g]) * scales[g];
+    }
+  }
+
+  @Override
+  public void dequantizeFp4E2m1(MemorySegment w, long wByteOffset, float[] scales, int scaleOff, int groupSize,
+      float[] even, int evenOff, float[] odd, int oddOff, int pairs) {
+    checkSplit(w, wByteOffset, scales, null, scaleOff, groupSize, even, evenOff, odd, oddOff, pairs);
+    for (int k = 0; k < pairs; k++) {
+      byte b = w.get(ValueLayout.JAVA_BYTE, wByteOffset + k);
+      float s = scales[scaleOff + 2 * k / groupSize];
+      even[evenOff + k] = Fp4E2m1.toFloat(Fp4E2m1.evenCode(b)) * s;
+      odd[oddOff + k] = Fp4E2m1.toFloat(Fp4E2m1.oddCode(b)) * s;
+    }
+  }
+
+  /** Checks the arguments of the two-codes-per-byte dequantizers. */
+  protected static void checkSplit(MemorySegment w, long wByteOffset, float[] scales, float[] zeros, int scaleOff,
+      int groupSize, float[] even, int evenOff, float[] odd, int oddOff, int pairs) {
+    if (groupSize < 2 || groupSize % 2 != 0) {
+      throw new IllegalArgumentException("groupSize " + groupSize + " splits a byte of two 4-bit codes");
+    }
+    checkSegment(w, wByteOffset, pairs, 1);
+    checkRows(even, evenOff, 0, 1, pairs, scales, zeros, scaleOff, groupSize / 2, even, evenOff);
+    checkArray(odd, oddOff, pairs);
+  }
+
+  @Override
+  public void matmulF32(float[] a, int aOff, int aStride, int aRows, float[] b, int bOff, int bStride, int k, int n,
+      float[] out, int outOff, int outStride) {
+    checkProduct(a, aOff, aStride, aRows, b, bOff, bStride, k, n, out, outOff, outStride);
+    for (int r = 0; r < aRows; r++) {
+      for (int j = 0; j < n; j++) {
+        float sum = 0f;
+        for (int p = 0; p < k; p++) sum = Math.fma(a[aOff + r * aStride + p], b[bOff + p * bStride + j], sum);
+        out[outOff + r * outStride + j] = sum;
+      }
+    }
+  }
+
+  /** Checks the arguments of {@link #matmulF32}. */
+  protected static void checkProduct(float[] a, int aOff, int aStride, int aRows, float[] b, int bOff, int bStride,
+      int k, int n, float[] out, int outOff, int outStride) {
+    if (aRows < 0 || k < 0 || n < 0 || aStride < 0 || bStride < 0 || outStride < 0) {
+      throw new IllegalArgumentException("negative count or stride");
+    }
+    if (aRows == 0 || n == 0) return;
+    if (k > 0) {
+      checkArray(a, aOff, Math.toIntExact((long) (aRows - 1) * aStride + k));
+      checkArray(b, bOff, Math.toIntExact((long) (k - 1) * bStride + n));
+    }
+    checkArray(out, outOff, Math.toIntExact((long) (aRows - 1) * outStride + n));
+  }
+
+  @Override
   public String toString() {
     return name();
   }

@@ -23,8 +23,6 @@ public record QuantizedWeights(MemorySegment codes, Codes format, int bits, int 
     ZeroPoints zeroPoints, ActivationQuantizer activations) implements LinearWeights {
   private static final Kernels KERNELS = Kernels.get();
   private static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-  /** Activation rows that meet one weight row per kernel call while that row is in cache. */
-  private static final int ROW_TILE = 16;
 
   /** How the codes are stored. */
   public enum Codes {
@@ -101,6 +99,11 @@ public record QuantizedWeights(MemorySegment codes, Codes format, int bits, int 
         + (activations == null ? "weight-only" : activations.describe() + " activations");
   }
 
+  /**
+   * Many rows go through {@link PanelMatmul} (weight rows dequantized by the SIMD kernels, then float32 blocks); a few
+   * (decode) through the fused dot kernels, each weight row read once for all of them. Nibble formats see the
+   * activations split into even and odd elements, matching the split the kernels decode the codes into.
+   */
   @Override
   public void matmul(float[] x, int n, float[] out) {
     float[] input = x;
@@ -111,6 +114,26 @@ public record QuantizedWeights(MemorySegment codes, Codes format, int bits, int 
     Path path = path();
     boolean nibbles = path == Path.UINT4 || path == Path.FP4;
     int half = cols / 2;
+    if (n >= PanelMatmul.MIN_ROWS) {
+      float[] rowsIn = input;
+      if (nibbles) { // each row as [even elements | odd elements]
+        rowsIn = new float[n * cols];
+        for (int r = 0; r < n; r++) {
+          for (int k = 0; k < half; k++) {
+            rowsIn[r * cols + k] = input[r * cols + 2 * k];
+            rowsIn[r * cols + half + k] = input[r * cols + 2 * k + 1];
+          }
+        }
+      }
+      PanelMatmul.run(rows, cols, rowsIn, n, out, () -> {
+        float[] rowScales = new float[scales.units()];
+        float[] zeros = zeros();
+        return (first, count, panel) -> {
+          for (int r = 0; r < count; r++) decodeRow(path, first + r, rowScales, zeros, panel, r * cols);
+        };
+      });
+      return;
+    }
     float[] even = nibbles ? new float[n * half] : null;
     float[] odd = nibbles ? new float[n * half] : null;
     if (nibbles) {
@@ -123,41 +146,55 @@ public record QuantizedWeights(MemorySegment codes, Codes format, int bits, int 
     }
     float[] activationRows = input;
     long rowBytes = rowBytes();
-    int units = scales.units();
-    int group = scales.blockCols();
-    float offset = codeOffset();
+    int group = Math.min(scales.blockCols(), cols);
     Parallel.forRange(rows, (long) cols * n, (chunk, from, to) -> {
-      float[] rowScales = new float[units];
-      float[] zeros = new float[units];
-      float[] dots = new float[ROW_TILE];
+      float[] rowScales = new float[scales.units()];
+      float[] zeros = zeros();
+      float[] dots = new float[n];
       float[] dequantized = path == Path.GENERIC ? new float[cols] : null;
-      if (zeroPoints == null) Arrays.fill(zeros, offset);
-      for (int r0 = 0; r0 < n; r0 += ROW_TILE) {
-        int rs = Math.min(ROW_TILE, n - r0);
-        for (int o = from; o < to; o++) {
-          long at = o * rowBytes;
-          scales.row(o, rowScales);
-          if (zeroPoints != null) zeroPoints.row(o, zeros, offset);
-          switch (path) {
-            case FP8 -> KERNELS.dotFp8E4m3Rows(codes, at, activationRows, r0 * cols, cols, rs, cols, rowScales, 0,
-                group, dots, 0);
-            case INT8, UINT8 -> KERNELS.dotInt8Rows(codes, at, path == Path.UINT8, activationRows, r0 * cols, cols, rs,
-                cols, rowScales, zeros, 0, group, dots, 0);
-            case UINT4 -> KERNELS.dotUint4Rows(codes, at, even, odd, r0 * half, half, rs, half, rowScales, zeros, 0,
-                Math.min(group, 2 * half), dots, 0);
-            case FP4 -> KERNELS.dotFp4E2m1Rows(codes, at, even, odd, r0 * half, half, rs, half, rowScales, 0,
-                Math.min(group, 2 * half), dots, 0);
-            case GENERIC -> {
-              dequantize(o, rowScales, zeros, dequantized);
-              for (int r = 0; r < rs; r++) {
-                dots[r] = KERNELS.dot(dequantized, 0, activationRows, (r0 + r) * cols, cols);
-              }
-            }
+      for (int o = from; o < to; o++) {
+        long at = o * rowBytes;
+        scales.row(o, rowScales);
+        if (zeroPoints != null) zeroPoints.row(o, zeros, codeOffset());
+        switch (path) {
+          case FP8 -> KERNELS.dotFp8E4m3Rows(codes, at, activationRows, 0, cols, n, cols, rowScales, 0, group, dots, 0);
+          case INT8, UINT8 -> KERNELS.dotInt8Rows(codes, at, path == Path.UINT8, activationRows, 0, cols, n, cols,
+              rowScales, zeros, 0, group, dots, 0);
+          case UINT4 -> KERNELS.dotUint4Rows(codes, at, even, odd, 0, half, n, half, rowScales, zeros, 0, group, dots,
+              0);
+          case FP4 -> KERNELS.dotFp4E2m1Rows(codes, at, even, odd, 0, half, n, half, rowScales, 0, group, dots, 0);
+          case GENERIC -> {
+            dequantize(o, rowScales, zeros, dequantized, 0);
+            for (int r = 0; r < n; r++) dots[r] = KERNELS.dot(dequantized, 0, activationRows, r * cols, cols);
           }
-          for (int r = 0; r < rs; r++) out[(r0 + r) * rows + o] = dots[r];
         }
+        for (int r = 0; r < n; r++) out[r * rows + o] = dots[r];
       }
     });
+  }
+
+  /** Zero points for a thread: filled with the packing offset, overwritten per row when the weight has its own. */
+  private float[] zeros() {
+    float[] zeros = new float[scales.units()];
+    Arrays.fill(zeros, codeOffset());
+    return zeros;
+  }
+
+  /** Weight row {@code o} as float32 into {@code dst[off, off + cols)}, nibble formats split [even | odd]. */
+  private void decodeRow(Path path, int o, float[] rowScales, float[] zeros, float[] dst, int off) {
+    long at = o * rowBytes();
+    int group = Math.min(scales.blockCols(), cols);
+    int half = cols / 2;
+    scales.row(o, rowScales);
+    if (zeroPoints != null) zeroPoints.row(o, zeros, codeOffset());
+    switch (path) {
+      case FP8 -> KERNELS.dequantizeFp8E4m3(codes, at, rowScales, 0, group, dst, off, cols);
+      case INT8, UINT8 -> KERNELS.dequantizeInt8(codes, at, path == Path.UINT8, rowScales, zeros, 0, group, dst, off,
+          cols);
+      case UINT4 -> KERNELS.dequantizeUint4(codes, at, rowScales, zeros, 0, group, dst, off, dst, off + half, half);
+      case FP4 -> KERNELS.dequantizeFp4E2m1(codes, at, rowScales, 0, group, dst, off, dst, off + half, half);
+      case GENERIC -> dequantize(o, rowScales, zeros, dst, off);
+    }
   }
 
   @Override
@@ -167,18 +204,19 @@ public record QuantizedWeights(MemorySegment codes, Codes format, int bits, int 
     scales.row(row, rowScales);
     if (zeroPoints == null) Arrays.fill(zeros, codeOffset());
     else zeroPoints.row(row, zeros, codeOffset());
-    float[] values = new float[cols];
-    dequantize(row, rowScales, zeros, values);
-    System.arraycopy(values, 0, dst, off, cols);
+    dequantize(row, rowScales, zeros, dst, off);
   }
 
-  /** Row {@code row} as float32: {@code (code − zeros[u]) · scales[u]}, u the element's block. */
-  private void dequantize(int row, float[] rowScales, float[] zeros, float[] dst) {
+  /**
+   * Row {@code row} as float32 into {@code dst[off, off + cols)}: {@code (code − zeros[u]) · scales[u]}, u the
+   * element's block; the scalar form of compressed-tensors' dequantization, element by element.
+   */
+  private void dequantize(int row, float[] rowScales, float[] zeros, float[] dst, int off) {
     long at = row * rowBytes();
     int group = scales.blockCols();
     for (int i = 0; i < cols; i++) {
       int u = i / group;
-      dst[i] = switch (format) {
+      dst[off + i] = switch (format) {
         case FP8_E4M3 -> Fp8E4m3.toFloat(codes.get(ValueLayout.JAVA_BYTE, at + i)) * rowScales[u];
         case INT8 -> (codes.get(ValueLayout.JAVA_BYTE, at + i) - zeros[u]) * rowScales[u];
         case FP4_E2M1 -> {

@@ -697,6 +697,345 @@ public abstract sealed class PanamaKernels extends ScalarKernels
     }
   }
 
+  @Override
+  public void dotF32Block(float[] a, int aOff, int aStride, int aRows, float[] b, int bOff, int bStride, int bRows,
+      int n, float[] out, int outOff, int outStride) {
+    checkBlock(a, aOff, aStride, aRows, b, bOff, bStride, bRows, n, out, outOff, outStride);
+    int r = 0;
+    for (; r + 4 <= aRows; r += 4) {
+      int s = 0;
+      for (; s + 4 <= bRows; s += 4) {
+        block4x4(a, aOff + r * aStride, aStride, b, bOff + s * bStride, bStride, n, out, outOff + r * outStride + s,
+            outStride);
+      }
+      for (; s < bRows; s++) {
+        for (int k = 0; k < 4; k++) {
+          out[outOff + (r + k) * outStride + s] = dot(a, aOff + (r + k) * aStride, b, bOff + s * bStride, n);
+        }
+      }
+    }
+    for (; r < aRows; r++) {
+      for (int s = 0; s < bRows; s++) out[outOff + r * outStride + s] = dot(a, aOff + r * aStride, b, bOff + s * bStride, n);
+    }
+  }
+
+  /** Four rows of {@code a} against four rows of {@code b}: sixteen sums in registers, four FMAs per loaded vector. */
+  private void block4x4(float[] a, int a0, int aStride, float[] b, int b0, int bStride, int n, float[] out, int o0,
+      int outStride) {
+    VectorSpecies<Float> f = floats();
+    int a1 = a0 + aStride;
+    int a2 = a1 + aStride;
+    int a3 = a2 + aStride;
+    int b1 = b0 + bStride;
+    int b2 = b1 + bStride;
+    int b3 = b2 + bStride;
+    FloatVector c00 = FloatVector.zero(f);
+    FloatVector c01 = FloatVector.zero(f);
+    FloatVector c02 = FloatVector.zero(f);
+    FloatVector c03 = FloatVector.zero(f);
+    FloatVector c10 = FloatVector.zero(f);
+    FloatVector c11 = FloatVector.zero(f);
+    FloatVector c12 = FloatVector.zero(f);
+    FloatVector c13 = FloatVector.zero(f);
+    FloatVector c20 = FloatVector.zero(f);
+    FloatVector c21 = FloatVector.zero(f);
+    FloatVector c22 = FloatVector.zero(f);
+    FloatVector c23 = FloatVector.zero(f);
+    FloatVector c30 = FloatVector.zero(f);
+    FloatVector c31 = FloatVector.zero(f);
+    FloatVector c32 = FloatVector.zero(f);
+    FloatVector c33 = FloatVector.zero(f);
+    int bound = f.loopBound(n);
+    for (int i = 0; i < bound; i += f.length()) {
+      FloatVector x0 = FloatVector.fromArray(f, a, a0 + i);
+      FloatVector x1 = FloatVector.fromArray(f, a, a1 + i);
+      FloatVector x2 = FloatVector.fromArray(f, a, a2 + i);
+      FloatVector x3 = FloatVector.fromArray(f, a, a3 + i);
+      FloatVector y = FloatVector.fromArray(f, b, b0 + i);
+      c00 = x0.fma(y, c00);
+      c10 = x1.fma(y, c10);
+      c20 = x2.fma(y, c20);
+      c30 = x3.fma(y, c30);
+      y = FloatVector.fromArray(f, b, b1 + i);
+      c01 = x0.fma(y, c01);
+      c11 = x1.fma(y, c11);
+      c21 = x2.fma(y, c21);
+      c31 = x3.fma(y, c31);
+      y = FloatVector.fromArray(f, b, b2 + i);
+      c02 = x0.fma(y, c02);
+      c12 = x1.fma(y, c12);
+      c22 = x2.fma(y, c22);
+      c32 = x3.fma(y, c32);
+      y = FloatVector.fromArray(f, b, b3 + i);
+      c03 = x0.fma(y, c03);
+      c13 = x1.fma(y, c13);
+      c23 = x2.fma(y, c23);
+      c33 = x3.fma(y, c33);
+    }
+    int o1 = o0 + outStride;
+    int o2 = o1 + outStride;
+    int o3 = o2 + outStride;
+    out[o0] = tail(c00.reduceLanes(ADD), a, a0, b, b0, bound, n);
+    out[o0 + 1] = tail(c01.reduceLanes(ADD), a, a0, b, b1, bound, n);
+    out[o0 + 2] = tail(c02.reduceLanes(ADD), a, a0, b, b2, bound, n);
+    out[o0 + 3] = tail(c03.reduceLanes(ADD), a, a0, b, b3, bound, n);
+    out[o1] = tail(c10.reduceLanes(ADD), a, a1, b, b0, bound, n);
+    out[o1 + 1] = tail(c11.reduceLanes(ADD), a, a1, b, b1, bound, n);
+    out[o1 + 2] = tail(c12.reduceLanes(ADD), a, a1, b, b2, bound, n);
+    out[o1 + 3] = tail(c13.reduceLanes(ADD), a, a1, b, b3, bound, n);
+    out[o2] = tail(c20.reduceLanes(ADD), a, a2, b, b0, bound, n);
+    out[o2 + 1] = tail(c21.reduceLanes(ADD), a, a2, b, b1, bound, n);
+    out[o2 + 2] = tail(c22.reduceLanes(ADD), a, a2, b, b2, bound, n);
+    out[o2 + 3] = tail(c23.reduceLanes(ADD), a, a2, b, b3, bound, n);
+    out[o3] = tail(c30.reduceLanes(ADD), a, a3, b, b0, bound, n);
+    out[o3 + 1] = tail(c31.reduceLanes(ADD), a, a3, b, b1, bound, n);
+    out[o3 + 2] = tail(c32.reduceLanes(ADD), a, a3, b, b2, bound, n);
+    out[o3 + 3] = tail(c33.reduceLanes(ADD), a, a3, b, b3, bound, n);
+  }
+
+  /** {@code sum} plus the products past the last whole vector. */
+  private static float tail(float sum, float[] a, int aOff, float[] b, int bOff, int from, int n) {
+    for (int i = from; i < n; i++) sum = Math.fma(a[aOff + i], b[bOff + i], sum);
+    return sum;
+  }
+
+  @Override
+  public void dequantizeFp8E4m3(MemorySegment w, long wByteOffset, float[] scales, int scaleOff, int groupSize,
+      float[] dst, int dstOff, int n) {
+    checkSegment(w, wByteOffset, n, 1);
+    checkRows(dst, dstOff, 0, 1, n, scales, null, scaleOff, groupSize, dst, dstOff);
+    int[] map = groupLanes(groupSize, n);
+    if (map == null) {
+      super.dequantizeFp8E4m3(w, wByteOffset, scales, scaleOff, groupSize, dst, dstOff, n);
+      return;
+    }
+    VectorSpecies<Byte> b = bytes();
+    int lanes = floats().length();
+    int bound = b.loopBound(n);
+    for (int i = 0; i < bound; i += b.length()) {
+      ByteVector raw = ByteVector.fromMemorySegment(b, w, wByteOffset + i, LE);
+      for (int part = 0; part < 4; part++) {
+        int e = i + part * lanes;
+        e4m3Widen((IntVector) raw.convertShape(B2I, ints(), part)).mul(perGroup(scales, scaleOff, e, groupSize, map))
+            .intoArray(dst, dstOff + e);
+      }
+    }
+    for (int i = bound; i < n; i++) {
+      dst[dstOff + i] = Fp8E4m3.toFloat(w.get(ValueLayout.JAVA_BYTE, wByteOffset + i)) * scales[scaleOff + i / groupSize];
+    }
+  }
+
+  @Override
+  public void dequantizeInt8(MemorySegment w, long wByteOffset, boolean unsigned, float[] scales, float[] zeros,
+      int scaleOff, int groupSize, float[] dst, int dstOff, int n) {
+    checkSegment(w, wByteOffset, n, 1);
+    checkRows(dst, dstOff, 0, 1, n, scales, zeros, scaleOff, groupSize, dst, dstOff);
+    int[] map = groupLanes(groupSize, n);
+    if (map == null) {
+      super.dequantizeInt8(w, wByteOffset, unsigned, scales, zeros, scaleOff, groupSize, dst, dstOff, n);
+      return;
+    }
+    VectorSpecies<Byte> b = bytes();
+    int lanes = floats().length();
+    int mask = unsigned ? 0xFF : -1;
+    int bound = b.loopBound(n);
+    for (int i = 0; i < bound; i += b.length()) {
+      ByteVector raw = ByteVector.fromMemorySegment(b, w, wByteOffset + i, LE);
+      for (int part = 0; part < 4; part++) {
+        int e = i + part * lanes;
+        int8Term(raw, part, e, mask, zeros, scales, scaleOff, groupSize, map).intoArray(dst, dstOff + e);
+      }
+    }
+    for (int i = bound; i < n; i++) {
+      byte q = w.get(ValueLayout.JAVA_BYTE, wByteOffset + i);
+      int g = scaleOff + i / groupSize;
+      dst[dstOff + i] = ((q & mask) - zeros[g]) * scales[g];
+    }
+  }
+
+  @Override
+  public void dequantizeUint4(MemorySegment w, long wByteOffset, float[] scales, float[] zeros, int scaleOff,
+      int groupSize, float[] even, int evenOff, float[] odd, int oddOff, int pairs) {
+    dequantizeNibbles(false, w, wByteOffset, scales, zeros, scaleOff, groupSize, even, evenOff, odd, oddOff, pairs);
+  }
+
+  @Override
+  public void dequantizeFp4E2m1(MemorySegment w, long wByteOffset, float[] scales, int scaleOff, int groupSize,
+      float[] even, int evenOff, float[] odd, int oddOff, int pairs) {
+    dequantizeNibbles(true, w, wByteOffset, scales, null, scaleOff, groupSize, even, evenOff, odd, oddOff, pairs);
+  }
+
+  private void dequantizeNibbles(boolean fp4, MemorySegment w, long wByteOffset, float[] scales, float[] zeros,
+      int scaleOff, int groupSize, float[] even, int evenOff, float[] odd, int oddOff, int pairs) {
+    checkSplit(w, wByteOffset, scales, zeros, scaleOff, groupSize, even, evenOff, odd, oddOff, pairs);
+    int pairsPerGroup = groupSize / 2;
+    int[] map = groupLanes(pairsPerGroup, pairs);
+    if (map == null) {
+      if (fp4) super.dequantizeFp4E2m1(w, wByteOffset, scales, scaleOff, groupSize, even, evenOff, odd, oddOff, pairs);
+      else super.dequantizeUint4(w, wByteOffset, scales, zeros, scaleOff, groupSize, even, evenOff, odd, oddOff, pairs);
+      return;
+    }
+    VectorSpecies<Byte> b = bytes();
+    int lanes = floats().length();
+    int bound = b.loopBound(pairs);
+    for (int i = 0; i < bound; i += b.length()) {
+      ByteVector raw = ByteVector.fromMemorySegment(b, w, wByteOffset + i, LE);
+      for (int part = 0; part < 4; part++) {
+        int k = i + part * lanes;
+        IntVector codes = (IntVector) raw.convertShape(B2I, ints(), part);
+        FloatVector s = perGroup(scales, scaleOff, k, pairsPerGroup, map);
+        if (fp4) {
+          e2m1Widen(codes).mul(s).intoArray(even, evenOff + k);
+          e2m1Widen(codes.lanewise(LSHR, 4)).mul(s).intoArray(odd, oddOff + k);
+        } else {
+          FloatVector z = perGroup(zeros, scaleOff, k, pairsPerGroup, map);
+          intWiden(codes, 0xF).sub(z).mul(s).intoArray(even, evenOff + k);
+          intWiden(codes.lanewise(LSHR, 4), 0xF).sub(z).mul(s).intoArray(odd, oddOff + k);
+        }
+      }
+    }
+    for (int k = bound; k < pairs; k++) {
+      byte code = w.get(ValueLayout.JAVA_BYTE, wByteOffset + k);
+      int g = scaleOff + k / pairsPerGroup;
+      even[evenOff + k] = fp4 ? Fp4E2m1.toFloat(Fp4E2m1.evenCode(code)) * scales[g]
+          : ((code & 0xF) - zeros[g]) * scales[g];
+      odd[oddOff + k] = fp4 ? Fp4E2m1.toFloat(Fp4E2m1.oddCode(code)) * scales[g]
+          : (((code >>> 4) & 0xF) - zeros[g]) * scales[g];
+    }
+  }
+
+  @Override
+  public void matmulF32(float[] a, int aOff, int aStride, int aRows, float[] b, int bOff, int bStride, int k, int n,
+      float[] out, int outOff, int outStride) {
+    checkProduct(a, aOff, aStride, aRows, b, bOff, bStride, k, n, out, outOff, outStride);
+    VectorSpecies<Float> f = floats();
+    int lanes = f.length();
+    int wide = n - n % (4 * lanes);
+    int bound = f.loopBound(n);
+    int r = 0;
+    for (; r + 4 <= aRows; r += 4) {
+      int a0 = aOff + r * aStride;
+      int o0 = outOff + r * outStride;
+      for (int j = 0; j < wide; j += 4 * lanes) {
+        product4x4(a, a0, aStride, b, bOff + j, bStride, k, out, o0 + j, outStride);
+      }
+      for (int j = wide; j < bound; j += lanes) {
+        FloatVector c0 = FloatVector.zero(f);
+        FloatVector c1 = FloatVector.zero(f);
+        FloatVector c2 = FloatVector.zero(f);
+        FloatVector c3 = FloatVector.zero(f);
+        for (int p = 0; p < k; p++) {
+          FloatVector y = FloatVector.fromArray(f, b, bOff + p * bStride + j);
+          c0 = y.fma(FloatVector.broadcast(f, a[a0 + p]), c0);
+          c1 = y.fma(FloatVector.broadcast(f, a[a0 + aStride + p]), c1);
+          c2 = y.fma(FloatVector.broadcast(f, a[a0 + 2 * aStride + p]), c2);
+          c3 = y.fma(FloatVector.broadcast(f, a[a0 + 3 * aStride + p]), c3);
+        }
+        c0.intoArray(out, o0 + j);
+        c1.intoArray(out, o0 + outStride + j);
+        c2.intoArray(out, o0 + 2 * outStride + j);
+        c3.intoArray(out, o0 + 3 * outStride + j);
+      }
+      for (int row = 0; row < 4; row++) {
+        productTail(a, a0 + row * aStride, b, bOff, bStride, k, bound, n, out, o0 + row * outStride);
+      }
+    }
+    for (; r < aRows; r++) {
+      int a0 = aOff + r * aStride;
+      int o0 = outOff + r * outStride;
+      for (int j = 0; j < bound; j += lanes) {
+        FloatVector c = FloatVector.zero(f);
+        for (int p = 0; p < k; p++) {
+          c = FloatVector.fromArray(f, b, bOff + p * bStride + j).fma(FloatVector.broadcast(f, a[a0 + p]), c);
+        }
+        c.intoArray(out, o0 + j);
+      }
+      productTail(a, a0, b, bOff, bStride, k, bound, n, out, o0);
+    }
+  }
+
+  /** Four rows of {@code a} times four vectors' width of {@code b}'s columns: sixteen vectors of sums. */
+  private void product4x4(float[] a, int a0, int aStride, float[] b, int b0, int bStride, int k, float[] out, int o0,
+      int outStride) {
+    VectorSpecies<Float> f = floats();
+    int l = f.length();
+    FloatVector c00 = FloatVector.zero(f);
+    FloatVector c01 = FloatVector.zero(f);
+    FloatVector c02 = FloatVector.zero(f);
+    FloatVector c03 = FloatVector.zero(f);
+    FloatVector c10 = FloatVector.zero(f);
+    FloatVector c11 = FloatVector.zero(f);
+    FloatVector c12 = FloatVector.zero(f);
+    FloatVector c13 = FloatVector.zero(f);
+    FloatVector c20 = FloatVector.zero(f);
+    FloatVector c21 = FloatVector.zero(f);
+    FloatVector c22 = FloatVector.zero(f);
+    FloatVector c23 = FloatVector.zero(f);
+    FloatVector c30 = FloatVector.zero(f);
+    FloatVector c31 = FloatVector.zero(f);
+    FloatVector c32 = FloatVector.zero(f);
+    FloatVector c33 = FloatVector.zero(f);
+    int a1 = a0 + aStride;
+    int a2 = a1 + aStride;
+    int a3 = a2 + aStride;
+    for (int p = 0; p < k; p++) {
+      int row = b0 + p * bStride;
+      FloatVector y0 = FloatVector.fromArray(f, b, row);
+      FloatVector y1 = FloatVector.fromArray(f, b, row + l);
+      FloatVector y2 = FloatVector.fromArray(f, b, row + 2 * l);
+      FloatVector y3 = FloatVector.fromArray(f, b, row + 3 * l);
+      FloatVector x = FloatVector.broadcast(f, a[a0 + p]);
+      c00 = y0.fma(x, c00);
+      c01 = y1.fma(x, c01);
+      c02 = y2.fma(x, c02);
+      c03 = y3.fma(x, c03);
+      x = FloatVector.broadcast(f, a[a1 + p]);
+      c10 = y0.fma(x, c10);
+      c11 = y1.fma(x, c11);
+      c12 = y2.fma(x, c12);
+      c13 = y3.fma(x, c13);
+      x = FloatVector.broadcast(f, a[a2 + p]);
+      c20 = y0.fma(x, c20);
+      c21 = y1.fma(x, c21);
+      c22 = y2.fma(x, c22);
+      c23 = y3.fma(x, c23);
+      x = FloatVector.broadcast(f, a[a3 + p]);
+      c30 = y0.fma(x, c30);
+      c31 = y1.fma(x, c31);
+      c32 = y2.fma(x, c32);
+      c33 = y3.fma(x, c33);
+    }
+    int o1 = o0 + outStride;
+    int o2 = o1 + outStride;
+    int o3 = o2 + outStride;
+    c00.intoArray(out, o0);
+    c01.intoArray(out, o0 + l);
+    c02.intoArray(out, o0 + 2 * l);
+    c03.intoArray(out, o0 + 3 * l);
+    c10.intoArray(out, o1);
+    c11.intoArray(out, o1 + l);
+    c12.intoArray(out, o1 + 2 * l);
+    c13.intoArray(out, o1 + 3 * l);
+    c20.intoArray(out, o2);
+    c21.intoArray(out, o2 + l);
+    c22.intoArray(out, o2 + 2 * l);
+    c23.intoArray(out, o2 + 3 * l);
+    c30.intoArray(out, o3);
+    c31.intoArray(out, o3 + l);
+    c32.intoArray(out, o3 + 2 * l);
+    c33.intoArray(out, o3 + 3 * l);
+  }
+
+  /** Columns {@code [from, n)} of one output row, scalar. */
+  private static void productTail(float[] a, int a0, float[] b, int bOff, int bStride, int k, int from, int n,
+      float[] out, int o0) {
+    for (int j = from; j < n; j++) {
+      float sum = 0f;
+      for (int p = 0; p < k; p++) sum = Math.fma(a[a0 + p], b[bOff + p * bStride + j], sum);
+      out[o0 + j] = sum;
+    }
+  }
+
   static final class Bits128 extends PanamaKernels {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_128;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_128;

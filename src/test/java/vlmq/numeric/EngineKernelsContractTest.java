@@ -20,13 +20,14 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The multi-row dot kernels on stored weights (bf16, FP8 E4M3, int8, packed 4-bit, FP4 E2M1) of every implementation
- * against a double-precision sum of the decoded terms: within {@code 1e-5 · sum|term|}, and the scalar kernels within
- * the same bound of each other. Group sizes cover one scale per row, groups spanning whole vectors, several groups per
+ * The engine's kernels, every implementation: the multi-row dot kernels on stored weights (bf16, FP8 E4M3, int8,
+ * packed 4-bit, FP4 E2M1) against a double-precision sum of the decoded terms, within {@code 1e-5 · sum|term|}, and
+ * the scalar kernels within the same bound of each other; the dequantizers bit for bit against the decoded values; the
+ * float32 block products against exact sums. Group sizes cover one scale per row, groups spanning whole vectors, several groups per
  * vector (NVFP4's 16 on wide vectors) and groups that fit no vector (the scalar fallback); row counts cover the
  * four-row blocks and their remainders; everything sits at odd offsets with sentinels around the outputs.
  */
-class QuantizedDotKernelsTest {
+class EngineKernelsContractTest {
   private static final int[] SIZES = {0, 2, 16, 34, 64, 130, 256, 1000, 4096};
   private static final int[] ROWS = {1, 3, 4, 9};
   private static final int[] GROUPS = {16, 24, 32, 128, Integer.MAX_VALUE};
@@ -169,6 +170,126 @@ class QuantizedDotKernelsTest {
             for (int i = 0; i < ARRAY_OFF; i++) {
               assertThat(Float.floatToRawIntBits(out[i])).isEqualTo(Float.floatToRawIntBits(SENTINEL));
               assertThat(Float.floatToRawIntBits(out[ARRAY_OFF + rows + i])).isEqualTo(Float.floatToRawIntBits(SENTINEL));
+            }
+          }
+        }
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("cases")
+  void dequantizedRowsHoldExactlyTheDecodedValues(String impl, Codes codes) {
+    if (codes == Codes.BF16) return; // bf16ToF32 has its own contract test
+    Kernels k = kernels(impl);
+    for (int n : SIZES) {
+      for (int groupSize : GROUPS) {
+        var random = new SplittableRandom(n * 7_000_003L + groupSize + codes.ordinal());
+        int gs = Math.min(groupSize, Math.max(n, 2));
+        try (Arena arena = Arena.ofConfined()) {
+          Row w = row(arena, codes, n, groupSize, random);
+          float[] dst = new float[n + 2 * ARRAY_OFF];
+          Arrays.fill(dst, SENTINEL);
+          switch (codes) {
+            case FP8 -> k.dequantizeFp8E4m3(w.codes, SEGMENT_OFF, w.scales, SCALE_OFF, gs, dst, ARRAY_OFF, n);
+            case INT8, UINT8 -> k.dequantizeInt8(w.codes, SEGMENT_OFF, codes == Codes.UINT8, w.scales, w.zeros,
+                SCALE_OFF, gs, dst, ARRAY_OFF, n);
+            case UINT4 -> k.dequantizeUint4(w.codes, SEGMENT_OFF, w.scales, w.zeros, SCALE_OFF, gs, dst, ARRAY_OFF, dst,
+                ARRAY_OFF + n / 2, n / 2);
+            case FP4 -> k.dequantizeFp4E2m1(w.codes, SEGMENT_OFF, w.scales, SCALE_OFF, gs, dst, ARRAY_OFF, dst,
+                ARRAY_OFF + n / 2, n / 2);
+            default -> throw new IllegalStateException();
+          }
+          boolean split = codes == Codes.UINT4 || codes == Codes.FP4;
+          for (int i = 0; i < n; i++) {
+            int at = split ? ARRAY_OFF + (i % 2 == 0 ? i / 2 : n / 2 + i / 2) : ARRAY_OFF + i;
+            assertThat(dst[at]).as("%s n=%d group=%d element %d", codes, n, groupSize, i).isEqualTo((float) w.values[i]);
+          }
+          for (int i = 0; i < ARRAY_OFF; i++) {
+            assertThat(Float.floatToRawIntBits(dst[i])).isEqualTo(Float.floatToRawIntBits(SENTINEL));
+            assertThat(Float.floatToRawIntBits(dst[ARRAY_OFF + n + i])).isEqualTo(Float.floatToRawIntBits(SENTINEL));
+          }
+        }
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"scalar", "panama-128", "panama-256", "panama-512"})
+  void blocksOfDotProductsMatchTheExactSums(String impl) {
+    Kernels k = kernels(impl);
+    for (int n : SIZES) {
+      for (int aRows : new int[] {1, 3, 4, 9}) {
+        for (int bRows : new int[] {1, 4, 7}) {
+          var random = new SplittableRandom(n * 31L + aRows * 7L + bRows);
+          int aStride = n + 3;
+          int bStride = n + 5;
+          int outStride = bRows + 2;
+          float[] a = new float[ARRAY_OFF + aRows * aStride];
+          float[] b = new float[ARRAY_OFF + bRows * bStride];
+          for (int i = 0; i < a.length; i++) a[i] = (float) random.nextGaussian();
+          for (int i = 0; i < b.length; i++) b[i] = (float) (random.nextGaussian() * 0.01);
+          float[] out = new float[ARRAY_OFF + aRows * outStride];
+          Arrays.fill(out, SENTINEL);
+          k.dotF32Block(a, ARRAY_OFF, aStride, aRows, b, ARRAY_OFF, bStride, bRows, n, out, ARRAY_OFF, outStride);
+          for (int r = 0; r < aRows; r++) {
+            for (int s = 0; s < outStride; s++) {
+              float got = out[ARRAY_OFF + r * outStride + s];
+              if (s >= bRows) {
+                assertThat(Float.floatToRawIntBits(got)).as("outside the block").isEqualTo(
+                    Float.floatToRawIntBits(SENTINEL));
+                continue;
+              }
+              double exact = 0;
+              double magnitude = 0;
+              for (int i = 0; i < n; i++) {
+                double term = (double) a[ARRAY_OFF + r * aStride + i] * b[ARRAY_OFF + s * bStride + i];
+                exact += term;
+                magnitude += Math.abs(term);
+              }
+              assertThat((double) got).as("n=%d %dx%d (%d, %d)", n, aRows, bRows, r, s)
+                  .isCloseTo(exact, offset(1e-5 * magnitude + 1e-30));
+            }
+          }
+        }
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"scalar", "panama-128", "panama-256", "panama-512"})
+  void matrixProductsAlongTheOutputMatchTheExactSums(String impl) {
+    Kernels k = kernels(impl);
+    for (int inner : new int[] {0, 1, 5, 64, 300}) {
+      for (int n : new int[] {1, 15, 16, 64, 100, 129}) {
+        for (int aRows : new int[] {1, 4, 6}) {
+          var random = new SplittableRandom(inner * 131L + n * 7L + aRows);
+          int aStride = inner + 2;
+          int bStride = n + 3;
+          int outStride = n + 1;
+          float[] a = new float[ARRAY_OFF + aRows * aStride];
+          float[] b = new float[ARRAY_OFF + Math.max(1, inner) * bStride];
+          for (int i = 0; i < a.length; i++) a[i] = (float) random.nextDouble();
+          for (int i = 0; i < b.length; i++) b[i] = (float) random.nextGaussian();
+          float[] out = new float[ARRAY_OFF + aRows * outStride];
+          Arrays.fill(out, SENTINEL);
+          k.matmulF32(a, ARRAY_OFF, aStride, aRows, b, ARRAY_OFF, bStride, inner, n, out, ARRAY_OFF, outStride);
+          for (int r = 0; r < aRows; r++) {
+            for (int j = 0; j < outStride; j++) {
+              float got = out[ARRAY_OFF + r * outStride + j];
+              if (j >= n) {
+                assertThat(Float.floatToRawIntBits(got)).isEqualTo(Float.floatToRawIntBits(SENTINEL));
+                continue;
+              }
+              double exact = 0;
+              double magnitude = 0;
+              for (int p = 0; p < inner; p++) {
+                double term = (double) a[ARRAY_OFF + r * aStride + p] * b[ARRAY_OFF + p * bStride + j];
+                exact += term;
+                magnitude += Math.abs(term);
+              }
+              assertThat((double) got).as("k=%d n=%d rows=%d (%d, %d)", inner, n, aRows, r, j)
+                  .isCloseTo(exact, offset(1e-5 * magnitude + 1e-30));
             }
           }
         }
