@@ -75,6 +75,25 @@ public abstract sealed class PanamaKernels extends ScalarKernels
 
   abstract VectorSpecies<Byte> bytes();
 
+  /**
+   * The narrowest byte species holding one float vector's worth of codes: loaded and widened with one conversion
+   * (part 0), where splitting a full-width byte vector into parts costs shuffles. For 128-bit floats it is 64 bits
+   * wide, of which the first four bytes are used.
+   */
+  abstract VectorSpecies<Byte> codeBytes();
+
+  /** Elements (or code bytes) the code loops cover without reading past {@code n}: whole float vectors. */
+  private int codeBound(int n) {
+    int loaded = codeBytes().length();
+    int lanes = floats().length();
+    return n < loaded ? 0 : ((n - loaded) / lanes + 1) * lanes;
+  }
+
+  /** The codes {@code [at, at + L)} of {@code w}, sign-extended to int lanes. */
+  private IntVector codes(MemorySegment w, long at) {
+    return (IntVector) ByteVector.fromMemorySegment(codeBytes(), w, at, LE).convertShape(B2I, ints(), 0);
+  }
+
   @Override
   public String name() {
     return "panama-" + floats().vectorBitSize();
@@ -408,10 +427,20 @@ public abstract sealed class PanamaKernels extends ScalarKernels
 
   private static final int[] BROADCAST = new int[0];
 
-  /** The per-lane values for lanes {@code [lane, lane + L)} of {@code values} indexed from {@code off} per group. */
+  /** A group length of one group covering all {@code count} lanes, made a power of two so indexing is a shift. */
+  private static int groupLength(int lanesPerGroup, int count) {
+    return lanesPerGroup >= count ? 1 << 30 : lanesPerGroup;
+  }
+
+  /**
+   * The per-lane values for lanes {@code [lane, lane + L)} of {@code values} indexed from {@code off} per group;
+   * power-of-two groups (all of compressed-tensors') index with a shift, not a division.
+   */
   private FloatVector perGroup(float[] values, int off, int lane, int lanesPerGroup, int[] map) {
-    if (map == BROADCAST) return FloatVector.broadcast(floats(), values[off + lane / lanesPerGroup]);
-    return FloatVector.fromArray(floats(), values, off + lane / lanesPerGroup, map, 0);
+    int g = (lanesPerGroup & (lanesPerGroup - 1)) == 0 ? lane >>> Integer.numberOfTrailingZeros(lanesPerGroup)
+        : lane / lanesPerGroup;
+    if (map == BROADCAST) return FloatVector.broadcast(floats(), values[off + g]);
+    return FloatVector.fromArray(floats(), values, off + g, map, 0);
   }
 
   /** E4M3 codes (sign-extended bytes) to f32: the 7 payload bits placed as an f32 and rescaled by 2^120. */
@@ -423,6 +452,11 @@ public abstract sealed class PanamaKernels extends ScalarKernels
     return bits.reinterpretAsFloats().mul(0x1p120f);
   }
 
+  /** The byte-code formats of the fused dot kernels. */
+  private static final int FP8 = 0;
+  private static final int INT8 = 1;
+  private static final int UINT8 = 2;
+
   @Override
   public void dotFp8E4m3Rows(MemorySegment w, long wByteOffset, float[] x, int xOff, int xStride, int rows, int n,
       float[] scales, int scaleOff, int groupSize, float[] out, int outOff) {
@@ -433,65 +467,8 @@ public abstract sealed class PanamaKernels extends ScalarKernels
       super.dotFp8E4m3Rows(w, wByteOffset, x, xOff, xStride, rows, n, scales, scaleOff, groupSize, out, outOff);
       return;
     }
-    VectorSpecies<Byte> b = bytes();
-    VectorSpecies<Float> f = floats();
-    VectorSpecies<Integer> in = ints();
-    int lanes = f.length();
-    int bound = b.loopBound(n);
-    int r = 0;
-    for (; r + 4 <= rows; r += 4) {
-      int x0 = xOff + r * xStride;
-      int x1 = x0 + xStride;
-      int x2 = x1 + xStride;
-      int x3 = x2 + xStride;
-      FloatVector a0 = FloatVector.zero(f);
-      FloatVector a1 = FloatVector.zero(f);
-      FloatVector a2 = FloatVector.zero(f);
-      FloatVector a3 = FloatVector.zero(f);
-      for (int i = 0; i < bound; i += b.length()) {
-        ByteVector raw = ByteVector.fromMemorySegment(b, w, wByteOffset + i, LE);
-        for (int part = 0; part < 4; part++) {
-          int e = i + part * lanes;
-          FloatVector v = e4m3Widen((IntVector) raw.convertShape(B2I, in, part))
-              .mul(perGroup(scales, scaleOff, e, groupSize, map));
-          a0 = v.fma(FloatVector.fromArray(f, x, x0 + e), a0);
-          a1 = v.fma(FloatVector.fromArray(f, x, x1 + e), a1);
-          a2 = v.fma(FloatVector.fromArray(f, x, x2 + e), a2);
-          a3 = v.fma(FloatVector.fromArray(f, x, x3 + e), a3);
-        }
-      }
-      out[outOff + r] = a0.reduceLanes(ADD);
-      out[outOff + r + 1] = a1.reduceLanes(ADD);
-      out[outOff + r + 2] = a2.reduceLanes(ADD);
-      out[outOff + r + 3] = a3.reduceLanes(ADD);
-    }
-    for (; r < rows; r++) {
-      int x0 = xOff + r * xStride;
-      FloatVector a0 = FloatVector.zero(f);
-      FloatVector a1 = FloatVector.zero(f);
-      FloatVector a2 = FloatVector.zero(f);
-      FloatVector a3 = FloatVector.zero(f);
-      for (int i = 0; i < bound; i += b.length()) {
-        ByteVector raw = ByteVector.fromMemorySegment(b, w, wByteOffset + i, LE);
-        a0 = e4m3Widen((IntVector) raw.convertShape(B2I, in, 0)).mul(perGroup(scales, scaleOff, i, groupSize, map))
-            .fma(FloatVector.fromArray(f, x, x0 + i), a0);
-        a1 = e4m3Widen((IntVector) raw.convertShape(B2I, in, 1))
-            .mul(perGroup(scales, scaleOff, i + lanes, groupSize, map))
-            .fma(FloatVector.fromArray(f, x, x0 + i + lanes), a1);
-        a2 = e4m3Widen((IntVector) raw.convertShape(B2I, in, 2))
-            .mul(perGroup(scales, scaleOff, i + 2 * lanes, groupSize, map))
-            .fma(FloatVector.fromArray(f, x, x0 + i + 2 * lanes), a2);
-        a3 = e4m3Widen((IntVector) raw.convertShape(B2I, in, 3))
-            .mul(perGroup(scales, scaleOff, i + 3 * lanes, groupSize, map))
-            .fma(FloatVector.fromArray(f, x, x0 + i + 3 * lanes), a3);
-      }
-      out[outOff + r] = a0.add(a1).add(a2.add(a3)).reduceLanes(ADD);
-    }
-    // The tail past the last whole vector, every row.
-    for (int i = bound; i < n; i++) {
-      float v = Fp8E4m3.toFloat(w.get(ValueLayout.JAVA_BYTE, wByteOffset + i)) * scales[scaleOff + i / groupSize];
-      for (r = 0; r < rows; r++) out[outOff + r] = Math.fma(v, x[xOff + r * xStride + i], out[outOff + r]);
-    }
+    byteRows(FP8, w, wByteOffset, x, xOff, xStride, rows, n, scales, null, scaleOff, groupLength(groupSize, n), map, out,
+        outOff);
   }
 
   @Override
@@ -505,75 +482,89 @@ public abstract sealed class PanamaKernels extends ScalarKernels
           outOff);
       return;
     }
-    VectorSpecies<Byte> b = bytes();
-    VectorSpecies<Float> f = floats();
-    VectorSpecies<Integer> in = ints();
-    int lanes = f.length();
-    int mask = unsigned ? 0xFF : -1;
-    int bound = b.loopBound(n);
+    byteRows(unsigned ? UINT8 : INT8, w, wByteOffset, x, xOff, xStride, rows, n, scales, zeros, scaleOff,
+        groupLength(groupSize, n), map, out, outOff);
+  }
+
+  /**
+   * The byte-code kernels: blocks of four rows, then single rows, then the scalar tail of every row. The loops are
+   * separate methods so that each is compiled on its own, small enough for the vector operations to be inlined and
+   * intrinsified.
+   */
+  private void byteRows(int kind, MemorySegment w, long wByteOffset, float[] x, int xOff, int xStride, int rows, int n,
+      float[] scales, float[] zeros, int scaleOff, int groupSize, int[] map, float[] out, int outOff) {
+    int end = codeBound(n);
     int r = 0;
     for (; r + 4 <= rows; r += 4) {
-      int x0 = xOff + r * xStride;
-      int x1 = x0 + xStride;
-      int x2 = x1 + xStride;
-      int x3 = x2 + xStride;
-      FloatVector a0 = FloatVector.zero(f);
-      FloatVector a1 = FloatVector.zero(f);
-      FloatVector a2 = FloatVector.zero(f);
-      FloatVector a3 = FloatVector.zero(f);
-      for (int i = 0; i < bound; i += b.length()) {
-        ByteVector raw = ByteVector.fromMemorySegment(b, w, wByteOffset + i, LE);
-        for (int part = 0; part < 4; part++) {
-          int e = i + part * lanes;
-          FloatVector v = intWiden((IntVector) raw.convertShape(B2I, in, part), mask)
-              .sub(perGroup(zeros, scaleOff, e, groupSize, map)).mul(perGroup(scales, scaleOff, e, groupSize, map));
-          a0 = v.fma(FloatVector.fromArray(f, x, x0 + e), a0);
-          a1 = v.fma(FloatVector.fromArray(f, x, x1 + e), a1);
-          a2 = v.fma(FloatVector.fromArray(f, x, x2 + e), a2);
-          a3 = v.fma(FloatVector.fromArray(f, x, x3 + e), a3);
-        }
-      }
-      out[outOff + r] = a0.reduceLanes(ADD);
-      out[outOff + r + 1] = a1.reduceLanes(ADD);
-      out[outOff + r + 2] = a2.reduceLanes(ADD);
-      out[outOff + r + 3] = a3.reduceLanes(ADD);
+      byteBlock4(kind, w, wByteOffset, x, xOff + r * xStride, xStride, end, scales, zeros, scaleOff, groupSize, map,
+          out, outOff + r);
     }
     for (; r < rows; r++) {
-      int x0 = xOff + r * xStride;
-      FloatVector a0 = FloatVector.zero(f);
-      FloatVector a1 = FloatVector.zero(f);
-      FloatVector a2 = FloatVector.zero(f);
-      FloatVector a3 = FloatVector.zero(f);
-      for (int i = 0; i < bound; i += b.length()) {
-        ByteVector raw = ByteVector.fromMemorySegment(b, w, wByteOffset + i, LE);
-        a0 = int8Term(raw, 0, i, mask, zeros, scales, scaleOff, groupSize, map).fma(
-            FloatVector.fromArray(f, x, x0 + i), a0);
-        a1 = int8Term(raw, 1, i + lanes, mask, zeros, scales, scaleOff, groupSize, map).fma(
-            FloatVector.fromArray(f, x, x0 + i + lanes), a1);
-        a2 = int8Term(raw, 2, i + 2 * lanes, mask, zeros, scales, scaleOff, groupSize, map).fma(
-            FloatVector.fromArray(f, x, x0 + i + 2 * lanes), a2);
-        a3 = int8Term(raw, 3, i + 3 * lanes, mask, zeros, scales, scaleOff, groupSize, map).fma(
-            FloatVector.fromArray(f, x, x0 + i + 3 * lanes), a3);
-      }
-      out[outOff + r] = a0.add(a1).add(a2.add(a3)).reduceLanes(ADD);
+      out[outOff + r] = byteRow(kind, w, wByteOffset, x, xOff + r * xStride, end, scales, zeros, scaleOff, groupSize,
+          map);
     }
-    for (int i = bound; i < n; i++) {
+    for (int i = end; i < n; i++) {
       byte q = w.get(ValueLayout.JAVA_BYTE, wByteOffset + i);
       int g = scaleOff + i / groupSize;
-      float v = ((q & mask) - zeros[g]) * scales[g];
+      float v = kind == FP8 ? Fp8E4m3.toFloat(q) * scales[g] : ((kind == UINT8 ? q & 0xFF : q) - zeros[g]) * scales[g];
       for (r = 0; r < rows; r++) out[outOff + r] = Math.fma(v, x[xOff + r * xStride + i], out[outOff + r]);
     }
   }
 
-  private static FloatVector intWiden(IntVector code, int mask) {
-    return (FloatVector) code.and(mask).convert(I2F, 0);
+  /** Codes {@code [e, e + L)} as scaled weights of the given byte format. */
+  private FloatVector byteWeights(int kind, MemorySegment w, long wByteOffset, int e, float[] scales, float[] zeros,
+      int scaleOff, int groupSize, int[] map) {
+    IntVector code = codes(w, wByteOffset + e);
+    FloatVector s = perGroup(scales, scaleOff, e, groupSize, map);
+    if (kind == FP8) return e4m3Widen(code).mul(s);
+    return intWiden(code, kind == UINT8 ? 0xFF : -1).sub(perGroup(zeros, scaleOff, e, groupSize, map)).mul(s);
   }
 
-  /** Part {@code part} of {@code raw} as int8 weights {@code (q - z)·s} for the lanes from element {@code e}. */
-  private FloatVector int8Term(ByteVector raw, int part, int e, int mask, float[] zeros, float[] scales, int scaleOff,
-      int groupSize, int[] map) {
-    return intWiden((IntVector) raw.convertShape(B2I, ints(), part), mask)
-        .sub(perGroup(zeros, scaleOff, e, groupSize, map)).mul(perGroup(scales, scaleOff, e, groupSize, map));
+  private void byteBlock4(int kind, MemorySegment w, long wByteOffset, float[] x, int x0, int xStride, int end,
+      float[] scales, float[] zeros, int scaleOff, int groupSize, int[] map, float[] out, int o) {
+    VectorSpecies<Float> f = floats();
+    int x1 = x0 + xStride;
+    int x2 = x1 + xStride;
+    int x3 = x2 + xStride;
+    FloatVector a0 = FloatVector.zero(f);
+    FloatVector a1 = FloatVector.zero(f);
+    FloatVector a2 = FloatVector.zero(f);
+    FloatVector a3 = FloatVector.zero(f);
+    for (int e = 0; e < end; e += f.length()) {
+      FloatVector v = byteWeights(kind, w, wByteOffset, e, scales, zeros, scaleOff, groupSize, map);
+      a0 = v.fma(FloatVector.fromArray(f, x, x0 + e), a0);
+      a1 = v.fma(FloatVector.fromArray(f, x, x1 + e), a1);
+      a2 = v.fma(FloatVector.fromArray(f, x, x2 + e), a2);
+      a3 = v.fma(FloatVector.fromArray(f, x, x3 + e), a3);
+    }
+    out[o] = a0.reduceLanes(ADD);
+    out[o + 1] = a1.reduceLanes(ADD);
+    out[o + 2] = a2.reduceLanes(ADD);
+    out[o + 3] = a3.reduceLanes(ADD);
+  }
+
+  private float byteRow(int kind, MemorySegment w, long wByteOffset, float[] x, int x0, int end, float[] scales,
+      float[] zeros, int scaleOff, int groupSize, int[] map) {
+    VectorSpecies<Float> f = floats();
+    int lanes = f.length();
+    FloatVector a0 = FloatVector.zero(f);
+    FloatVector a1 = FloatVector.zero(f);
+    int e = 0;
+    for (; e + lanes < end; e += 2 * lanes) {
+      a0 = byteWeights(kind, w, wByteOffset, e, scales, zeros, scaleOff, groupSize, map)
+          .fma(FloatVector.fromArray(f, x, x0 + e), a0);
+      a1 = byteWeights(kind, w, wByteOffset, e + lanes, scales, zeros, scaleOff, groupSize, map)
+          .fma(FloatVector.fromArray(f, x, x0 + e + lanes), a1);
+    }
+    if (e < end) {
+      a0 = byteWeights(kind, w, wByteOffset, e, scales, zeros, scaleOff, groupSize, map)
+          .fma(FloatVector.fromArray(f, x, x0 + e), a0);
+    }
+    return a0.add(a1).reduceLanes(ADD);
+  }
+
+  private static FloatVector intWiden(IntVector code, int mask) {
+    return (FloatVector) code.and(mask).convert(I2F, 0);
   }
 
   /** FP4 E2M1 codes (0..15) to f32: index i ≥ 2 is 2^(i/2 - 1)·(1 + (i%2)/2), placed as exponent and mantissa bits. */
@@ -587,104 +578,48 @@ public abstract sealed class PanamaKernels extends ScalarKernels
   @Override
   public void dotUint4Rows(MemorySegment w, long wByteOffset, float[] xEven, float[] xOdd, int xOff, int xStride,
       int rows, int pairs, float[] scales, float[] zeros, int scaleOff, int groupSize, float[] out, int outOff) {
-    nibbleRows(false, w, wByteOffset, xEven, xOdd, xOff, xStride, rows, pairs, scales, zeros, scaleOff, groupSize,
-        out, outOff);
+    checkPairs(w, wByteOffset, xEven, xOdd, xOff, xStride, rows, pairs, scales, zeros, scaleOff, groupSize, out,
+        outOff);
+    int[] map = groupLanes(groupSize / 2, pairs);
+    if (map == null) {
+      super.dotUint4Rows(w, wByteOffset, xEven, xOdd, xOff, xStride, rows, pairs, scales, zeros, scaleOff, groupSize,
+          out, outOff);
+      return;
+    }
+    nibbleRows(false, w, wByteOffset, xEven, xOdd, xOff, xStride, rows, pairs, scales, zeros, scaleOff,
+        groupLength(groupSize / 2, pairs), map, out, outOff);
   }
 
   @Override
   public void dotFp4E2m1Rows(MemorySegment w, long wByteOffset, float[] xEven, float[] xOdd, int xOff, int xStride,
       int rows, int pairs, float[] scales, int scaleOff, int groupSize, float[] out, int outOff) {
-    nibbleRows(true, w, wByteOffset, xEven, xOdd, xOff, xStride, rows, pairs, scales, null, scaleOff, groupSize, out,
+    checkPairs(w, wByteOffset, xEven, xOdd, xOff, xStride, rows, pairs, scales, null, scaleOff, groupSize, out,
         outOff);
-  }
-
-  /** Both two-codes-per-byte kernels: FP4 values, or unsigned 4-bit integers less their zero point. */
-  private void nibbleRows(boolean fp4, MemorySegment w, long wByteOffset, float[] xEven, float[] xOdd, int xOff,
-      int xStride, int rows, int pairs, float[] scales, float[] zeros, int scaleOff, int groupSize, float[] out,
-      int outOff) {
-    checkPairs(w, wByteOffset, xEven, xOdd, xOff, xStride, rows, pairs, scales, zeros, scaleOff, groupSize, out,
-        outOff);
-    int pairsPerGroup = groupSize / 2;
-    int[] map = groupLanes(pairsPerGroup, pairs);
+    int[] map = groupLanes(groupSize / 2, pairs);
     if (map == null) {
-      if (fp4) {
-        super.dotFp4E2m1Rows(w, wByteOffset, xEven, xOdd, xOff, xStride, rows, pairs, scales, scaleOff, groupSize,
-            out, outOff);
-      } else {
-        super.dotUint4Rows(w, wByteOffset, xEven, xOdd, xOff, xStride, rows, pairs, scales, zeros, scaleOff,
-            groupSize, out, outOff);
-      }
+      super.dotFp4E2m1Rows(w, wByteOffset, xEven, xOdd, xOff, xStride, rows, pairs, scales, scaleOff, groupSize, out,
+          outOff);
       return;
     }
-    VectorSpecies<Byte> b = bytes();
-    VectorSpecies<Float> f = floats();
-    VectorSpecies<Integer> in = ints();
-    int lanes = f.length();
-    int bound = b.loopBound(pairs);
+    nibbleRows(true, w, wByteOffset, xEven, xOdd, xOff, xStride, rows, pairs, scales, null, scaleOff,
+        groupLength(groupSize / 2, pairs), map, out, outOff);
+  }
+
+  /** The two-codes-per-byte kernels, organised as {@link #byteRows}: FP4 values, or 4-bit integers less their zero. */
+  private void nibbleRows(boolean fp4, MemorySegment w, long wByteOffset, float[] xEven, float[] xOdd, int xOff,
+      int xStride, int rows, int pairs, float[] scales, float[] zeros, int scaleOff, int pairsPerGroup, int[] map,
+      float[] out, int outOff) {
+    int end = codeBound(pairs);
     int r = 0;
     for (; r + 4 <= rows; r += 4) {
-      int x0 = xOff + r * xStride;
-      int x1 = x0 + xStride;
-      int x2 = x1 + xStride;
-      int x3 = x2 + xStride;
-      FloatVector a0 = FloatVector.zero(f);
-      FloatVector a1 = FloatVector.zero(f);
-      FloatVector a2 = FloatVector.zero(f);
-      FloatVector a3 = FloatVector.zero(f);
-      for (int i = 0; i < bound; i += b.length()) {
-        ByteVector raw = ByteVector.fromMemorySegment(b, w, wByteOffset + i, LE);
-        for (int part = 0; part < 4; part++) {
-          int k = i + part * lanes;
-          IntVector codes = (IntVector) raw.convertShape(B2I, in, part);
-          FloatVector s = perGroup(scales, scaleOff, k, pairsPerGroup, map);
-          FloatVector lo;
-          FloatVector hi;
-          if (fp4) {
-            lo = e2m1Widen(codes).mul(s);
-            hi = e2m1Widen(codes.lanewise(LSHR, 4)).mul(s);
-          } else {
-            FloatVector z = perGroup(zeros, scaleOff, k, pairsPerGroup, map);
-            lo = intWiden(codes, 0xF).sub(z).mul(s);
-            hi = intWiden(codes.lanewise(LSHR, 4), 0xF).sub(z).mul(s);
-          }
-          a0 = hi.fma(FloatVector.fromArray(f, xOdd, x0 + k), lo.fma(FloatVector.fromArray(f, xEven, x0 + k), a0));
-          a1 = hi.fma(FloatVector.fromArray(f, xOdd, x1 + k), lo.fma(FloatVector.fromArray(f, xEven, x1 + k), a1));
-          a2 = hi.fma(FloatVector.fromArray(f, xOdd, x2 + k), lo.fma(FloatVector.fromArray(f, xEven, x2 + k), a2));
-          a3 = hi.fma(FloatVector.fromArray(f, xOdd, x3 + k), lo.fma(FloatVector.fromArray(f, xEven, x3 + k), a3));
-        }
-      }
-      out[outOff + r] = a0.reduceLanes(ADD);
-      out[outOff + r + 1] = a1.reduceLanes(ADD);
-      out[outOff + r + 2] = a2.reduceLanes(ADD);
-      out[outOff + r + 3] = a3.reduceLanes(ADD);
+      nibbleBlock4(fp4, w, wByteOffset, xEven, xOdd, xOff + r * xStride, xStride, end, scales, zeros, scaleOff,
+          pairsPerGroup, map, out, outOff + r);
     }
     for (; r < rows; r++) {
-      int x0 = xOff + r * xStride;
-      FloatVector a0 = FloatVector.zero(f);
-      FloatVector a1 = FloatVector.zero(f);
-      for (int i = 0; i < bound; i += b.length()) {
-        ByteVector raw = ByteVector.fromMemorySegment(b, w, wByteOffset + i, LE);
-        for (int part = 0; part < 4; part++) {
-          int k = i + part * lanes;
-          IntVector codes = (IntVector) raw.convertShape(B2I, in, part);
-          FloatVector s = perGroup(scales, scaleOff, k, pairsPerGroup, map);
-          FloatVector lo;
-          FloatVector hi;
-          if (fp4) {
-            lo = e2m1Widen(codes).mul(s);
-            hi = e2m1Widen(codes.lanewise(LSHR, 4)).mul(s);
-          } else {
-            FloatVector z = perGroup(zeros, scaleOff, k, pairsPerGroup, map);
-            lo = intWiden(codes, 0xF).sub(z).mul(s);
-            hi = intWiden(codes.lanewise(LSHR, 4), 0xF).sub(z).mul(s);
-          }
-          a0 = lo.fma(FloatVector.fromArray(f, xEven, x0 + k), a0);
-          a1 = hi.fma(FloatVector.fromArray(f, xOdd, x0 + k), a1);
-        }
-      }
-      out[outOff + r] = a0.add(a1).reduceLanes(ADD);
+      out[outOff + r] = nibbleRow(fp4, w, wByteOffset, xEven, xOdd, xOff + r * xStride, end, scales, zeros, scaleOff,
+          pairsPerGroup, map);
     }
-    for (int k = bound; k < pairs; k++) {
+    for (int k = end; k < pairs; k++) {
       byte code = w.get(ValueLayout.JAVA_BYTE, wByteOffset + k);
       int g = scaleOff + k / pairsPerGroup;
       float lo = fp4 ? Fp4E2m1.toFloat(Fp4E2m1.evenCode(code)) * scales[g] : ((code & 0xF) - zeros[g]) * scales[g];
@@ -695,6 +630,55 @@ public abstract sealed class PanamaKernels extends ScalarKernels
         out[outOff + r] = Math.fma(hi, xOdd[at], Math.fma(lo, xEven[at], out[outOff + r]));
       }
     }
+  }
+
+  /** The low ({@code high == false}) or high nibbles of {@code codes} as scaled weights. */
+  private static FloatVector nibbleWeights(boolean fp4, IntVector codes, boolean high, FloatVector s, FloatVector z) {
+    IntVector nibbles = high ? codes.lanewise(LSHR, 4) : codes;
+    return fp4 ? e2m1Widen(nibbles).mul(s) : intWiden(nibbles, 0xF).sub(z).mul(s);
+  }
+
+  private void nibbleBlock4(boolean fp4, MemorySegment w, long wByteOffset, float[] xEven, float[] xOdd, int x0,
+      int xStride, int end, float[] scales, float[] zeros, int scaleOff, int pairsPerGroup, int[] map, float[] out,
+      int o) {
+    VectorSpecies<Float> f = floats();
+    int x1 = x0 + xStride;
+    int x2 = x1 + xStride;
+    int x3 = x2 + xStride;
+    FloatVector a0 = FloatVector.zero(f);
+    FloatVector a1 = FloatVector.zero(f);
+    FloatVector a2 = FloatVector.zero(f);
+    FloatVector a3 = FloatVector.zero(f);
+    for (int k = 0; k < end; k += f.length()) {
+      IntVector codes = codes(w, wByteOffset + k);
+      FloatVector s = perGroup(scales, scaleOff, k, pairsPerGroup, map);
+      FloatVector z = fp4 ? s : perGroup(zeros, scaleOff, k, pairsPerGroup, map);
+      FloatVector lo = nibbleWeights(fp4, codes, false, s, z);
+      FloatVector hi = nibbleWeights(fp4, codes, true, s, z);
+      a0 = hi.fma(FloatVector.fromArray(f, xOdd, x0 + k), lo.fma(FloatVector.fromArray(f, xEven, x0 + k), a0));
+      a1 = hi.fma(FloatVector.fromArray(f, xOdd, x1 + k), lo.fma(FloatVector.fromArray(f, xEven, x1 + k), a1));
+      a2 = hi.fma(FloatVector.fromArray(f, xOdd, x2 + k), lo.fma(FloatVector.fromArray(f, xEven, x2 + k), a2));
+      a3 = hi.fma(FloatVector.fromArray(f, xOdd, x3 + k), lo.fma(FloatVector.fromArray(f, xEven, x3 + k), a3));
+    }
+    out[o] = a0.reduceLanes(ADD);
+    out[o + 1] = a1.reduceLanes(ADD);
+    out[o + 2] = a2.reduceLanes(ADD);
+    out[o + 3] = a3.reduceLanes(ADD);
+  }
+
+  private float nibbleRow(boolean fp4, MemorySegment w, long wByteOffset, float[] xEven, float[] xOdd, int x0,
+      int end, float[] scales, float[] zeros, int scaleOff, int pairsPerGroup, int[] map) {
+    VectorSpecies<Float> f = floats();
+    FloatVector a0 = FloatVector.zero(f);
+    FloatVector a1 = FloatVector.zero(f);
+    for (int k = 0; k < end; k += f.length()) {
+      IntVector codes = codes(w, wByteOffset + k);
+      FloatVector s = perGroup(scales, scaleOff, k, pairsPerGroup, map);
+      FloatVector z = fp4 ? s : perGroup(zeros, scaleOff, k, pairsPerGroup, map);
+      a0 = nibbleWeights(fp4, codes, false, s, z).fma(FloatVector.fromArray(f, xEven, x0 + k), a0);
+      a1 = nibbleWeights(fp4, codes, true, s, z).fma(FloatVector.fromArray(f, xOdd, x0 + k), a1);
+    }
+    return a0.add(a1).reduceLanes(ADD);
   }
 
   @Override
@@ -809,20 +793,7 @@ public abstract sealed class PanamaKernels extends ScalarKernels
       super.dequantizeFp8E4m3(w, wByteOffset, scales, scaleOff, groupSize, dst, dstOff, n);
       return;
     }
-    VectorSpecies<Byte> b = bytes();
-    int lanes = floats().length();
-    int bound = b.loopBound(n);
-    for (int i = 0; i < bound; i += b.length()) {
-      ByteVector raw = ByteVector.fromMemorySegment(b, w, wByteOffset + i, LE);
-      for (int part = 0; part < 4; part++) {
-        int e = i + part * lanes;
-        e4m3Widen((IntVector) raw.convertShape(B2I, ints(), part)).mul(perGroup(scales, scaleOff, e, groupSize, map))
-            .intoArray(dst, dstOff + e);
-      }
-    }
-    for (int i = bound; i < n; i++) {
-      dst[dstOff + i] = Fp8E4m3.toFloat(w.get(ValueLayout.JAVA_BYTE, wByteOffset + i)) * scales[scaleOff + i / groupSize];
-    }
+    dequantizeBytes(FP8, w, wByteOffset, scales, null, scaleOff, groupLength(groupSize, n), map, dst, dstOff, n);
   }
 
   @Override
@@ -835,21 +806,21 @@ public abstract sealed class PanamaKernels extends ScalarKernels
       super.dequantizeInt8(w, wByteOffset, unsigned, scales, zeros, scaleOff, groupSize, dst, dstOff, n);
       return;
     }
-    VectorSpecies<Byte> b = bytes();
-    int lanes = floats().length();
-    int mask = unsigned ? 0xFF : -1;
-    int bound = b.loopBound(n);
-    for (int i = 0; i < bound; i += b.length()) {
-      ByteVector raw = ByteVector.fromMemorySegment(b, w, wByteOffset + i, LE);
-      for (int part = 0; part < 4; part++) {
-        int e = i + part * lanes;
-        int8Term(raw, part, e, mask, zeros, scales, scaleOff, groupSize, map).intoArray(dst, dstOff + e);
-      }
+    dequantizeBytes(unsigned ? UINT8 : INT8, w, wByteOffset, scales, zeros, scaleOff, groupLength(groupSize, n), map,
+        dst, dstOff, n);
+  }
+
+  private void dequantizeBytes(int kind, MemorySegment w, long wByteOffset, float[] scales, float[] zeros,
+      int scaleOff, int groupSize, int[] map, float[] dst, int dstOff, int n) {
+    int end = codeBound(n);
+    for (int e = 0; e < end; e += floats().length()) {
+      byteWeights(kind, w, wByteOffset, e, scales, zeros, scaleOff, groupSize, map).intoArray(dst, dstOff + e);
     }
-    for (int i = bound; i < n; i++) {
+    for (int i = end; i < n; i++) {
       byte q = w.get(ValueLayout.JAVA_BYTE, wByteOffset + i);
       int g = scaleOff + i / groupSize;
-      dst[dstOff + i] = ((q & mask) - zeros[g]) * scales[g];
+      dst[dstOff + i] = kind == FP8 ? Fp8E4m3.toFloat(q) * scales[g]
+          : ((kind == UINT8 ? q & 0xFF : q) - zeros[g]) * scales[g];
     }
   }
 
@@ -868,33 +839,22 @@ public abstract sealed class PanamaKernels extends ScalarKernels
   private void dequantizeNibbles(boolean fp4, MemorySegment w, long wByteOffset, float[] scales, float[] zeros,
       int scaleOff, int groupSize, float[] even, int evenOff, float[] odd, int oddOff, int pairs) {
     checkSplit(w, wByteOffset, scales, zeros, scaleOff, groupSize, even, evenOff, odd, oddOff, pairs);
-    int pairsPerGroup = groupSize / 2;
-    int[] map = groupLanes(pairsPerGroup, pairs);
+    int[] map = groupLanes(groupSize / 2, pairs);
+    int pairsPerGroup = groupLength(groupSize / 2, pairs);
     if (map == null) {
       if (fp4) super.dequantizeFp4E2m1(w, wByteOffset, scales, scaleOff, groupSize, even, evenOff, odd, oddOff, pairs);
       else super.dequantizeUint4(w, wByteOffset, scales, zeros, scaleOff, groupSize, even, evenOff, odd, oddOff, pairs);
       return;
     }
-    VectorSpecies<Byte> b = bytes();
-    int lanes = floats().length();
-    int bound = b.loopBound(pairs);
-    for (int i = 0; i < bound; i += b.length()) {
-      ByteVector raw = ByteVector.fromMemorySegment(b, w, wByteOffset + i, LE);
-      for (int part = 0; part < 4; part++) {
-        int k = i + part * lanes;
-        IntVector codes = (IntVector) raw.convertShape(B2I, ints(), part);
-        FloatVector s = perGroup(scales, scaleOff, k, pairsPerGroup, map);
-        if (fp4) {
-          e2m1Widen(codes).mul(s).intoArray(even, evenOff + k);
-          e2m1Widen(codes.lanewise(LSHR, 4)).mul(s).intoArray(odd, oddOff + k);
-        } else {
-          FloatVector z = perGroup(zeros, scaleOff, k, pairsPerGroup, map);
-          intWiden(codes, 0xF).sub(z).mul(s).intoArray(even, evenOff + k);
-          intWiden(codes.lanewise(LSHR, 4), 0xF).sub(z).mul(s).intoArray(odd, oddOff + k);
-        }
-      }
+    int end = codeBound(pairs);
+    for (int k = 0; k < end; k += floats().length()) {
+      IntVector codes = codes(w, wByteOffset + k);
+      FloatVector s = perGroup(scales, scaleOff, k, pairsPerGroup, map);
+      FloatVector z = fp4 ? s : perGroup(zeros, scaleOff, k, pairsPerGroup, map);
+      nibbleWeights(fp4, codes, false, s, z).intoArray(even, evenOff + k);
+      nibbleWeights(fp4, codes, true, s, z).intoArray(odd, oddOff + k);
     }
-    for (int k = bound; k < pairs; k++) {
+    for (int k = end; k < pairs; k++) {
       byte code = w.get(ValueLayout.JAVA_BYTE, wByteOffset + k);
       int g = scaleOff + k / pairsPerGroup;
       even[evenOff + k] = fp4 ? Fp4E2m1.toFloat(Fp4E2m1.evenCode(code)) * scales[g]
@@ -903,6 +863,7 @@ public abstract sealed class PanamaKernels extends ScalarKernels
           : (((code >>> 4) & 0xF) - zeros[g]) * scales[g];
     }
   }
+
 
   @Override
   public void matmulF32(float[] a, int aOff, int aStride, int aRows, float[] b, int bOff, int bStride, int k, int n,
@@ -1041,6 +1002,7 @@ public abstract sealed class PanamaKernels extends ScalarKernels
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_128;
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_128;
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Byte> C = ByteVector.SPECIES_64;
 
     @Override
     VectorSpecies<Float> floats() {
@@ -1060,6 +1022,11 @@ public abstract sealed class PanamaKernels extends ScalarKernels
     @Override
     VectorSpecies<Byte> bytes() {
       return B;
+    }
+
+    @Override
+    VectorSpecies<Byte> codeBytes() {
+      return C;
     }
   }
 
@@ -1068,6 +1035,7 @@ public abstract sealed class PanamaKernels extends ScalarKernels
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_256;
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_256;
+    private static final VectorSpecies<Byte> C = ByteVector.SPECIES_64;
 
     @Override
     VectorSpecies<Float> floats() {
@@ -1087,6 +1055,11 @@ public abstract sealed class PanamaKernels extends ScalarKernels
     @Override
     VectorSpecies<Byte> bytes() {
       return B;
+    }
+
+    @Override
+    VectorSpecies<Byte> codeBytes() {
+      return C;
     }
   }
 
@@ -1095,6 +1068,7 @@ public abstract sealed class PanamaKernels extends ScalarKernels
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_512;
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_512;
+    private static final VectorSpecies<Byte> C = ByteVector.SPECIES_128;
 
     @Override
     VectorSpecies<Float> floats() {
@@ -1114,6 +1088,11 @@ public abstract sealed class PanamaKernels extends ScalarKernels
     @Override
     VectorSpecies<Byte> bytes() {
       return B;
+    }
+
+    @Override
+    VectorSpecies<Byte> codeBytes() {
+      return C;
     }
   }
 }
