@@ -82,6 +82,9 @@ public abstract sealed class PanamaKernels extends ScalarKernels
    */
   abstract VectorSpecies<Byte> codeBytes();
 
+  /** Shorts for one float vector: half the vector width. */
+  abstract VectorSpecies<Short> halfShorts();
+
   /** Elements (or code bytes) the code loops cover without reading past {@code n}: whole float vectors. */
   private int codeBound(int n) {
     int loaded = codeBytes().length();
@@ -368,47 +371,60 @@ public abstract sealed class PanamaKernels extends ScalarKernels
       float[] out, int outOff) {
     checkSegment(w, wByteOffset, n, 2);
     checkRows(x, xOff, xStride, rows, n, null, null, 0, 1, out, outOff);
-    VectorSpecies<Short> s = shorts();
-    VectorSpecies<Float> f = floats();
-    VectorSpecies<Integer> in = ints();
-    int half = f.length();
-    int bound = s.loopBound(n);
+    int end = floats().loopBound(n);
     int r = 0;
-    for (; r + 4 <= rows; r += 4) {
-      int x0 = xOff + r * xStride;
-      int x1 = x0 + xStride;
-      int x2 = x1 + xStride;
-      int x3 = x2 + xStride;
-      FloatVector a0 = FloatVector.zero(f);
-      FloatVector a1 = FloatVector.zero(f);
-      FloatVector a2 = FloatVector.zero(f);
-      FloatVector a3 = FloatVector.zero(f);
-      for (int i = 0; i < bound; i += s.length()) {
-        ShortVector raw = ShortVector.fromMemorySegment(s, w, wByteOffset + 2L * i, LE);
-        FloatVector lo = bf16Widen(raw, in, 0);
-        FloatVector hi = bf16Widen(raw, in, 1);
-        a0 = hi.fma(FloatVector.fromArray(f, x, x0 + i + half), lo.fma(FloatVector.fromArray(f, x, x0 + i), a0));
-        a1 = hi.fma(FloatVector.fromArray(f, x, x1 + i + half), lo.fma(FloatVector.fromArray(f, x, x1 + i), a1));
-        a2 = hi.fma(FloatVector.fromArray(f, x, x2 + i + half), lo.fma(FloatVector.fromArray(f, x, x2 + i), a2));
-        a3 = hi.fma(FloatVector.fromArray(f, x, x3 + i + half), lo.fma(FloatVector.fromArray(f, x, x3 + i), a3));
-      }
-      float s0 = a0.reduceLanes(ADD);
-      float s1 = a1.reduceLanes(ADD);
-      float s2 = a2.reduceLanes(ADD);
-      float s3 = a3.reduceLanes(ADD);
-      for (int i = bound; i < n; i++) {
-        float v = Bf16.toFloat(w.get(LE_SHORT, wByteOffset + 2L * i));
-        s0 = Math.fma(v, x[x0 + i], s0);
-        s1 = Math.fma(v, x[x1 + i], s1);
-        s2 = Math.fma(v, x[x2 + i], s2);
-        s3 = Math.fma(v, x[x3 + i], s3);
-      }
-      out[outOff + r] = s0;
-      out[outOff + r + 1] = s1;
-      out[outOff + r + 2] = s2;
-      out[outOff + r + 3] = s3;
+    for (; r + 4 <= rows; r += 4) bf16Block4(w, wByteOffset, x, xOff + r * xStride, xStride, end, out, outOff + r);
+    for (; r < rows; r++) out[outOff + r] = bf16Row(w, wByteOffset, x, xOff + r * xStride, end);
+    for (int i = end; i < n; i++) {
+      float v = Bf16.toFloat(w.get(LE_SHORT, wByteOffset + 2L * i));
+      for (r = 0; r < rows; r++) out[outOff + r] = Math.fma(v, x[xOff + r * xStride + i], out[outOff + r]);
     }
-    for (; r < rows; r++) out[outOff + r] = dotBf16(w, wByteOffset, x, xOff + r * xStride, n);
+  }
+
+  /**
+   * The bf16 weights {@code [e, e + L)}: one half-width load widened by one conversion (part 0) and a shift, rather
+   * than a full-width load split into parts, which C2 does not always compile to vector code.
+   */
+  private FloatVector bf16Weights(MemorySegment w, long wByteOffset, int e) {
+    ShortVector raw = ShortVector.fromMemorySegment(halfShorts(), w, wByteOffset + 2L * e, LE);
+    return ((IntVector) raw.convertShape(S2I, ints(), 0)).lanewise(LSHL, 16).reinterpretAsFloats();
+  }
+
+  private void bf16Block4(MemorySegment w, long wByteOffset, float[] x, int x0, int xStride, int end, float[] out,
+      int o) {
+    VectorSpecies<Float> f = floats();
+    int x1 = x0 + xStride;
+    int x2 = x1 + xStride;
+    int x3 = x2 + xStride;
+    FloatVector a0 = FloatVector.zero(f);
+    FloatVector a1 = FloatVector.zero(f);
+    FloatVector a2 = FloatVector.zero(f);
+    FloatVector a3 = FloatVector.zero(f);
+    for (int e = 0; e < end; e += f.length()) {
+      FloatVector v = bf16Weights(w, wByteOffset, e);
+      a0 = v.fma(FloatVector.fromArray(f, x, x0 + e), a0);
+      a1 = v.fma(FloatVector.fromArray(f, x, x1 + e), a1);
+      a2 = v.fma(FloatVector.fromArray(f, x, x2 + e), a2);
+      a3 = v.fma(FloatVector.fromArray(f, x, x3 + e), a3);
+    }
+    out[o] = a0.reduceLanes(ADD);
+    out[o + 1] = a1.reduceLanes(ADD);
+    out[o + 2] = a2.reduceLanes(ADD);
+    out[o + 3] = a3.reduceLanes(ADD);
+  }
+
+  private float bf16Row(MemorySegment w, long wByteOffset, float[] x, int x0, int end) {
+    VectorSpecies<Float> f = floats();
+    int lanes = f.length();
+    FloatVector a0 = FloatVector.zero(f);
+    FloatVector a1 = FloatVector.zero(f);
+    int e = 0;
+    for (; e + lanes < end; e += 2 * lanes) {
+      a0 = bf16Weights(w, wByteOffset, e).fma(FloatVector.fromArray(f, x, x0 + e), a0);
+      a1 = bf16Weights(w, wByteOffset, e + lanes).fma(FloatVector.fromArray(f, x, x0 + e + lanes), a1);
+    }
+    if (e < end) a0 = bf16Weights(w, wByteOffset, e).fma(FloatVector.fromArray(f, x, x0 + e), a0);
+    return a0.add(a1).reduceLanes(ADD);
   }
 
   /**
@@ -1003,6 +1019,7 @@ public abstract sealed class PanamaKernels extends ScalarKernels
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_128;
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
     private static final VectorSpecies<Byte> C = ByteVector.SPECIES_64;
+    private static final VectorSpecies<Short> H = ShortVector.SPECIES_64;
 
     @Override
     VectorSpecies<Float> floats() {
@@ -1027,6 +1044,11 @@ public abstract sealed class PanamaKernels extends ScalarKernels
     @Override
     VectorSpecies<Byte> codeBytes() {
       return C;
+    }
+
+    @Override
+    VectorSpecies<Short> halfShorts() {
+      return H;
     }
   }
 
@@ -1036,6 +1058,7 @@ public abstract sealed class PanamaKernels extends ScalarKernels
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_256;
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_256;
     private static final VectorSpecies<Byte> C = ByteVector.SPECIES_64;
+    private static final VectorSpecies<Short> H = ShortVector.SPECIES_128;
 
     @Override
     VectorSpecies<Float> floats() {
@@ -1060,6 +1083,11 @@ public abstract sealed class PanamaKernels extends ScalarKernels
     @Override
     VectorSpecies<Byte> codeBytes() {
       return C;
+    }
+
+    @Override
+    VectorSpecies<Short> halfShorts() {
+      return H;
     }
   }
 
@@ -1069,6 +1097,7 @@ public abstract sealed class PanamaKernels extends ScalarKernels
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_512;
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_512;
     private static final VectorSpecies<Byte> C = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Short> H = ShortVector.SPECIES_256;
 
     @Override
     VectorSpecies<Float> floats() {
@@ -1093,6 +1122,11 @@ public abstract sealed class PanamaKernels extends ScalarKernels
     @Override
     VectorSpecies<Byte> codeBytes() {
       return C;
+    }
+
+    @Override
+    VectorSpecies<Short> halfShorts() {
+      return H;
     }
   }
 }
