@@ -3,7 +3,8 @@
 prompt as vlmq.bench.EngineBench (vision_start, image_pad, vision_end, then TEXT_TOKENS ids (i*7919+13) % 150000;
 the image through Qwen2VLImageProcessor), with the same thread count. Times the vision encoder (a hook on
 model.model.visual), the prefill (the rest until the first token's logits) and the decode steps (a logits processor
-stamps each step), median of RUNS after a warm-up. Prints one JSON object with the same fields as EngineBench.
+stamps each step), median and best of RUNS after a warm-up. Prints one JSON object with the same fields as
+EngineBench.
 
 Usage: python3 tools/bench_engine_torch.py MODEL IMAGE TEXT_TOKENS DECODE_TOKENS RUNS THREADS
 """
@@ -66,15 +67,15 @@ def main():
 
     run()
     results = [run() for _ in range(runs)]
-    vision = statistics.median(r[0] for r in results)
-    prefill = statistics.median(r[1] for r in results)
-    decode = statistics.median(r[2] for r in results)
+    columns = list(zip(*results))
     print(json.dumps({
         "engine": "torch", "model": model_dir.rstrip("/").split("/")[-1], "threads": torch.get_num_threads(),
         "kernels": f"torch {torch.__version__} {torch.backends.cpu.get_cpu_capability()} bf16",
-        "prompt_tokens": len(ids), "image_tokens": image_tokens, "patches": int(grid.prod()),
-        "vision_s": round(vision, 4), "prefill_s": round(prefill, 4), "prefill_tok_s": round(len(ids) / prefill, 2),
-        "decode_tokens": decode_tokens, "decode_tok_s": round((decode_tokens - 1) / decode, 3),
+        "prompt_tokens": len(ids), "image_tokens": image_tokens, "patches": int(grid.prod()), "runs": runs,
+        "vision_s": round(statistics.median(columns[0]), 4), "vision_best_s": round(min(columns[0]), 4),
+        "prefill_s": round(statistics.median(columns[1]), 4), "prefill_best_s": round(min(columns[1]), 4),
+        "decode_tokens": decode_tokens, "decode_s": round(statistics.median(columns[2]), 4),
+        "decode_best_s": round(min(columns[2]), 4),
         "tokens": results[-1][3]}))
 
 
