@@ -64,11 +64,13 @@ record TextModel(
   /**
    * Mixture-of-experts sizes.
    *
+   * @param perToken experts each token is routed to ({@code num_experts_per_tok})
    * @param sharedIntermediate Qwen3.5-MoE's shared expert width; 0 when there is none
    * @param denseLayers layers that keep a dense MLP ({@code mlp_only_layers})
    * @param sparseStep every {@code sparseStep}-th layer is sparse ({@code decoder_sparse_step})
    */
-  record Moe(long experts, long intermediate, long sharedIntermediate, List<Long> denseLayers, long sparseStep) {
+  record Moe(long experts, long perToken, long intermediate, long sharedIntermediate, List<Long> denseLayers,
+      long sparseStep) {
     boolean sparse(int layer) {
       return !denseLayers.contains((long) layer) && (layer + 1) % sparseStep == 0;
     }
@@ -173,7 +175,8 @@ record TextModel(
   private static Moe moe(Fields text) {
     long experts = text.count("num_experts", 0);
     if (experts == 0) return null;
-    return new Moe(experts, text.positive("moe_intermediate_size"), text.count("shared_expert_intermediate_size", 0),
+    return new Moe(experts, text.positive("num_experts_per_tok", 8), text.positive("moe_intermediate_size"),
+        text.count("shared_expert_intermediate_size", 0),
         text.counts("mlp_only_layers"), text.positive("decoder_sparse_step", 1));
   }
 }

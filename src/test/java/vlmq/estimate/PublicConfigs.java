@@ -9,8 +9,13 @@ final class PublicConfigs {
   private PublicConfigs() {}
 
   static Path dir(String name) {
+    return resource("/estimate/" + name);
+  }
+
+  /** A test resource, e.g. {@code /fixtures/gemma3_native/config.json}. */
+  static Path resource(String path) {
     try {
-      return Path.of(PublicConfigs.class.getResource("/estimate/" + name).toURI());
+      return Path.of(PublicConfigs.class.getResource(path).toURI());
     } catch (URISyntaxException e) {
       throw new IllegalStateException(e);
     }
