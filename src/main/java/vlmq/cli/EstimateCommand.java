@@ -14,6 +14,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import vlmq.estimate.ByteSize;
 import vlmq.estimate.Estimate;
 import vlmq.estimate.EstimateOptions;
+import vlmq.estimate.QuantizeRun;
+import vlmq.estimate.ServingFit;
 
 /** {@code vlmq estimate}: size a model and its serving memory from config.json, before downloading the weights. */
 @Command(
@@ -81,91 +83,109 @@ public final class EstimateCommand implements Callable<Integer> {
         threads != null ? threads : Runtime.getRuntime().availableProcessors());
     var estimate = Estimate.of(path, options);
     PrintWriter out = spec.commandLine().getOut();
-    if (json) out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(estimate));
-    else print(estimate, out);
+    if (json) {
+      out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(estimate));
+    } else {
+      print(estimate, out);
+    }
     out.flush();
     return 0;
   }
 
   static void print(Estimate e, PrintWriter out) {
-    out.printf(Locale.ROOT, "%s%n  family %s (%s), %s%s%n%n", e.source(), e.family(), e.architecture(), e.dtype(),
+    line(out, "%s", e.source());
+    line(out, "  family %s (%s), %s%s%n", e.family(), e.architecture(), e.dtype(),
         e.scheme() == null ? "" : ", scheme " + e.scheme() + " (vision-preserving default plan)");
-    String after = e.scheme() == null ? "" : e.scheme();
-    out.printf(Locale.ROOT, "  %-12s %11s %11s %12s %10s%n", "component", "parameters", e.dtype(), after,
-        e.scheme() == null ? "" : "quantized");
-    for (var row : e.components()) printRow(out, row, e.scheme() != null);
-    printRow(out, e.total(), e.scheme() != null);
-    if (e.served().bytes() != e.total().bytes()) {
-      printRow(out, e.served(), e.scheme() != null);
-      out.printf(Locale.ROOT, "  (served: what vLLM loads; the mtp head only loads as a speculative-decoding drafter)%n");
-    }
+    weights(e, out);
+    kvCache(e.kvCache(), out);
+    vision(e.vision(), out);
+    if (e.fit() != null) fit(e.fit(), out);
+    if (e.quantizeRun() != null) quantizeRun(e.scheme(), e.quantizeRun(), out);
+    line(out, "");
+    for (var note : e.notes()) line(out, "note: %s", note);
+  }
 
-    var kv = e.kvCache();
-    out.printf(Locale.ROOT, "%nKV cache (%s, per GPU)%n", kv.dtype());
-    out.printf(Locale.ROOT, "  %d attention layer%s: %s per token (16-bit %s, fp8 %s)%n", kv.fullAttentionLayers()
-        + kv.slidingWindowLayers(), kv.fullAttentionLayers() + kv.slidingWindowLayers() == 1 ? "" : "s",
-        ByteSize.human(kv.bytesPerToken()), ByteSize.human(kv.bytesPerToken16()), ByteSize.human(kv.bytesPerTokenFp8()));
+  private static void weights(Estimate e, PrintWriter out) {
+    boolean scheme = e.scheme() != null;
+    line(out, "  %-12s %11s %11s %12s %10s", "component", "parameters", e.dtype(), scheme ? e.scheme() : "",
+        scheme ? "quantized" : "");
+    for (var row : e.components()) row(out, row, scheme);
+    row(out, e.total(), scheme);
+    if (e.served().bytes() != e.total().bytes()) {
+      row(out, e.served(), scheme);
+      line(out, "  (served: what vLLM loads; the mtp head loads only as a speculative-decoding drafter)");
+    }
+  }
+
+  private static void kvCache(Estimate.Kv kv, PrintWriter out) {
+    long attention = kv.fullAttentionLayers() + kv.slidingWindowLayers();
+    line(out, "%nKV cache (%s, per GPU)", kv.dtype());
+    line(out, "  %d attention layer%s: %s per token (16-bit %s, fp8 %s)", attention, attention == 1 ? "" : "s",
+        ByteSize.human(kv.bytesPerToken()), ByteSize.human(kv.bytesPerToken16()),
+        ByteSize.human(kv.bytesPerTokenFp8()));
     if (kv.slidingWindowLayers() > 0) {
-      out.printf(Locale.ROOT, "  %d of them slide over %d tokens%n", kv.slidingWindowLayers(), kv.slidingWindow());
+      line(out, "  %d of them slide over %d tokens", kv.slidingWindowLayers(), kv.slidingWindow());
     }
     if (kv.linearAttentionLayers() > 0) {
-      out.printf(Locale.ROOT, "  %d Gated DeltaNet layers keep a state per sequence instead: conv %s + recurrent %s per layer,"
-              + " %s per sequence (padded to %d-token pages)%n", kv.linearAttentionLayers(),
+      line(out, "  %d Gated DeltaNet layers keep a state per sequence instead: conv %s + recurrent %s per layer, "
+          + "%s per sequence (padded to %d-token pages)", kv.linearAttentionLayers(),
           ByteSize.human(kv.convStateBytesPerLayer()), ByteSize.human(kv.recurrentStateBytesPerLayer()),
           ByteSize.human(kv.stateBytesPerSequence()), kv.blockSize());
     }
-    out.printf(Locale.ROOT, "  one sequence of %,d tokens: %s%n", kv.maxModelLen(), ByteSize.human(kv.bytesPerSequence()));
-
-    var v = e.vision();
-    out.printf(Locale.ROOT, "%nVision encoder%n  %d image%s of %dx%d%s: %,d patches, %,d tokens each; %,d tokens per request%n",
-        v.images(), v.images() == 1 ? "" : "s", v.width(), v.height(), v.largestImage() ? " (largest)" : "",
-        v.patchesPerImage(), v.tokensPerImage(), v.tokens());
-    if (v.images() > 0) {
-      out.printf(Locale.ROOT, "  activation peak ~%s per encoder pass (%d image%s)%n", ByteSize.human(v.activationPeakBytes()),
-          v.imagesPerEncoderPass(), v.imagesPerEncoderPass() == 1 ? "" : "s");
-    }
-
-    var f = e.fit();
-    if (f != null) {
-      out.printf(Locale.ROOT, "%nFit: %s x %.2f = %s per GPU (tp %d)%n", ByteSize.human(f.gpuBytes()),
-          f.utilization(), ByteSize.human(f.budgetBytes()), f.tp());
-      out.printf(Locale.ROOT, "  weights %s + activations ~%s + non-PyTorch ~%s + CUDA graphs ~%s -> KV cache %s%n",
-          ByteSize.human(f.weightBytes()), ByteSize.human(f.activationBytes()), ByteSize.human(f.nonTorchBytes()),
-          ByteSize.human(f.cudaGraphBytes()), f.kvBytes() > 0 ? ByteSize.human(f.kvBytes()) : "none");
-      if (f.fits()) {
-        out.printf(Locale.ROOT, "  FITS: %,d concurrent sequence%s of %,d tokens (%s each; vLLM caps at --max-num-seqs %d)%n",
-            f.maxSequences(), f.maxSequences() == 1 ? "" : "s", f.maxModelLen(), ByteSize.human(f.sequenceBytes()),
-            f.maxNumSeqs());
-      } else if (f.kvBytes() <= 0) {
-        out.printf(Locale.ROOT, "  DOES NOT FIT: nothing is left for the KV cache; try a smaller scheme, more GPUs (--tp) or a "
-            + "higher --gpu-memory-utilization%n");
-      } else {
-        out.printf(Locale.ROOT, "  DOES NOT FIT: one sequence of %,d tokens needs %s; vLLM refuses to start. The longest that "
-            + "fits is %,d tokens (--max-model-len)%n", f.maxModelLen(), ByteSize.human(f.sequenceBytes()),
-            f.longestSingleContext());
-      }
-      if (f.contextAtMaxNumSeqs() != null) {
-        out.printf(Locale.ROOT, "  %,d concurrent sequences: %s%n", f.maxNumSeqs(), f.contextAtMaxNumSeqs() > 0
-            ? String.format(Locale.ROOT, "up to %,d tokens each", f.contextAtMaxNumSeqs())
-            : "do not fit (not even one block and its state each)");
-      }
-    }
-
-    var q = e.quantizeRun();
-    if (q != null) {
-      out.printf(Locale.ROOT, "%nQuantize run (%s)%n  disk: writes %s, reads %s%n", e.scheme(), Units.bytes(q.outputBytes()),
-          Units.bytes(q.inputBytes()));
-      out.printf(Locale.ROOT, "  memory: vlmq streams row bands, ~%d threads x %s (widest: %s) plus the JVM; the input passes "
-          + "through the page cache%n", q.threads(), ByteSize.human(q.bandBytes()), q.widestModule());
-      out.printf(Locale.ROOT, "          llm-compressor loads the whole model into CPU RAM first: at least %s%n",
-          Units.bytes(q.llmCompressorBytes()));
-    }
-    out.printf(Locale.ROOT, "%n");
-    for (var note : e.notes()) out.printf(Locale.ROOT, "note: %s%n", note);
+    line(out, "  one sequence of %,d tokens: %s", kv.maxModelLen(), ByteSize.human(kv.bytesPerSequence()));
   }
 
-  private static void printRow(PrintWriter out, Estimate.Row row, boolean scheme) {
-    out.printf(Locale.ROOT, "  %-12s %11s %11s %12s %10s%n", row.component(), Units.count(row.parameters()),
+  private static void vision(Estimate.Vision v, PrintWriter out) {
+    line(out, "%nVision encoder");
+    line(out, "  %d image%s of %dx%d%s: %,d patches, %,d tokens each; %,d tokens per request", v.images(),
+        v.images() == 1 ? "" : "s", v.width(), v.height(), v.largestImage() ? " (largest)" : "",
+        v.patchesPerImage(), v.tokensPerImage(), v.tokens());
+    if (v.images() > 0) {
+      line(out, "  activation peak ~%s per encoder pass (%d image%s)", ByteSize.human(v.activationPeakBytes()),
+          v.imagesPerEncoderPass(), v.imagesPerEncoderPass() == 1 ? "" : "s");
+    }
+  }
+
+  private static void fit(ServingFit f, PrintWriter out) {
+    line(out, "%nFit: %s x %.2f = %s per GPU (tp %d)", ByteSize.human(f.gpuBytes()), f.utilization(),
+        ByteSize.human(f.budgetBytes()), f.tp());
+    line(out, "  weights %s + activations ~%s + non-PyTorch ~%s + CUDA graphs ~%s -> KV cache %s",
+        ByteSize.human(f.weightBytes()), ByteSize.human(f.activationBytes()), ByteSize.human(f.nonTorchBytes()),
+        ByteSize.human(f.cudaGraphBytes()), f.kvBytes() > 0 ? ByteSize.human(f.kvBytes()) : "none");
+    if (f.fits()) {
+      line(out, "  FITS: %,d concurrent sequence%s of %,d tokens (%s each; vLLM caps at --max-num-seqs %d)",
+          f.maxSequences(), f.maxSequences() == 1 ? "" : "s", f.maxModelLen(), ByteSize.human(f.sequenceBytes()),
+          f.maxNumSeqs());
+    } else if (f.kvBytes() <= 0) {
+      line(out, "  DOES NOT FIT: nothing is left for the KV cache; try a smaller scheme, more GPUs (--tp) or a "
+          + "higher --gpu-memory-utilization");
+    } else {
+      line(out, "  DOES NOT FIT: one sequence of %,d tokens needs %s; vLLM refuses to start. The longest that fits "
+          + "is %,d tokens (--max-model-len)", f.maxModelLen(), ByteSize.human(f.sequenceBytes()),
+          f.longestSingleContext());
+    }
+    if (f.contextAtMaxNumSeqs() != null) {
+      line(out, "  %,d concurrent sequences: %s", f.maxNumSeqs(), f.contextAtMaxNumSeqs() > 0
+          ? String.format(Locale.ROOT, "up to %,d tokens each", f.contextAtMaxNumSeqs())
+          : "do not fit (not even one block and its state each)");
+    }
+  }
+
+  private static void quantizeRun(String scheme, QuantizeRun q, PrintWriter out) {
+    line(out, "%nQuantize run (%s)", scheme);
+    line(out, "  disk: writes %s, reads %s", Units.bytes(q.outputBytes()), Units.bytes(q.inputBytes()));
+    line(out, "  memory: vlmq streams row bands, ~%d threads x %s (widest: %s) plus the JVM; the input passes "
+        + "through the page cache", q.threads(), ByteSize.human(q.bandBytes()), q.widestModule());
+    line(out, "          llm-compressor loads the whole model into CPU RAM first: at least %s",
+        Units.bytes(q.llmCompressorBytes()));
+  }
+
+  private static void line(PrintWriter out, String format, Object... args) {
+    out.println(String.format(Locale.ROOT, format, args));
+  }
+
+  private static void row(PrintWriter out, Estimate.Row row, boolean scheme) {
+    line(out, "  %-12s %11s %11s %12s %10s", row.component(), Units.count(row.parameters()),
         Units.bytes(row.bytes()), scheme ? Units.bytes(row.bytesAfterScheme()) : "",
         !scheme ? "" : row.linearModules() == 0 ? "-" : row.quantizedModules() + "/" + row.linearModules());
   }

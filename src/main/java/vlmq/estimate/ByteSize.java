@@ -5,8 +5,8 @@ import java.util.regex.Pattern;
 import vlmq.VlmqException;
 
 /**
- * Memory sizes as users type them ({@code 24GiB}, {@code 80GB}, {@code 24g}) and as estimate prints them: decimal GB
- * for checkpoint files (as the Hugging Face hub shows them), binary GiB for GPU memory (as vLLM logs it).
+ * Memory sizes as users type them ({@code 24GiB}, {@code 80GB}, {@code 24G}) and as estimate prints GPU memory:
+ * in binary units, as vLLM logs it (checkpoint files print in decimal GB, as the Hugging Face hub shows them).
  */
 public final class ByteSize {
   private ByteSize() {}
@@ -45,11 +45,6 @@ public final class ByteSize {
   private static VlmqException bad(String text, String option) {
     return new VlmqException(option + " '" + text + "' is not a size: write a number with a unit such as 24GiB, "
         + "80GB or 512MiB");
-  }
-
-  /** Decimal gigabytes with two decimals, e.g. {@code 16.58 GB}. */
-  public static String gb(long bytes) {
-    return String.format(Locale.ROOT, "%.2f GB", bytes / 1e9);
   }
 
   /** Binary gibibytes with two decimals, e.g. {@code 15.45 GiB}. */

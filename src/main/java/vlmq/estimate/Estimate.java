@@ -124,17 +124,18 @@ public record Estimate(String source, String family, String architecture, String
     var image = encoder.image(size[0], size[1]);
     long budget = Math.max(options.effectiveMaxNumBatchedTokens(), image.tokens());
     int perPass = (int) Math.min(Math.max(1, options.images()), Math.max(1, budget / Math.max(1, image.tokens())));
-    long peak = options.images() == 0 ? 0 : encoder.peakBytes(perPass * image.patches(), perPass * image.tokens(), bytes);
+    long peak = options.images() == 0 ? 0
+        : encoder.peakBytes(perPass * image.patches(), perPass * image.tokens(), bytes);
     return new Vision(options.images(), size[0], size[1], largest, image.patches(), image.tokens(),
         options.images() * image.tokens(), options.images() == 0 ? 0 : perPass, peak);
   }
 
   private static List<String> notes(ModelTensors model, KvCache cache, Vision vision, EstimateOptions options) {
     var notes = new ArrayList<String>();
+    long nonTorch = options.tp() == 1 ? ServingFit.NON_TORCH_TP1 : ServingFit.NON_TORCH_TPN;
     notes.add("weights, KV cache per token and recurrent state are exact for the config; activation peaks, the "
-        + "non-PyTorch reserve (" + ByteSize.gib(options.tp() == 1 ? ServingFit.NON_TORCH_TP1 : ServingFit.NON_TORCH_TPN)
-        + ") and the CUDA-graph allowance (" + ByteSize.gib(ServingFit.CUDA_GRAPHS) + ") are approximations of what "
-        + "vLLM measures at startup");
+        + "non-PyTorch reserve (" + ByteSize.gib(nonTorch) + ") and the CUDA-graph allowance ("
+        + ByteSize.gib(ServingFit.CUDA_GRAPHS) + ") are approximations of what vLLM measures at startup");
     if (options.tp() > 1) {
       notes.add("tensor parallel: weights are split " + options.tp() + " ways (norms and biases vLLM replicates "
           + "are not added), KV heads per GPU are num_key_value_heads / tp (at least 1)");

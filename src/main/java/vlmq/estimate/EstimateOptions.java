@@ -1,5 +1,6 @@
 package vlmq.estimate;
 
+import java.util.Locale;
 import vlmq.VlmqException;
 
 /**
@@ -41,12 +42,6 @@ public record EstimateOptions(String scheme, String kvCacheDtype, Long gpuMemory
     if (threads < 1) throw new VlmqException("--threads " + threads + " must be 1 or more");
   }
 
-  /** Defaults: no scheme, KV cache in the model dtype, no GPU, 0.9 utilization, one image at the largest size. */
-  public static EstimateOptions defaults() {
-    return new EstimateOptions(null, "auto", null, 0.9, null, null, null, 1, null, null, 1,
-        Runtime.getRuntime().availableProcessors());
-  }
-
   /** vLLM's {@code --max-num-seqs} for this GPU. */
   long effectiveMaxNumSeqs() {
     return maxNumSeqs != null ? maxNumSeqs : gpuMemory != null && gpuMemory >= LARGE_GPU ? 1024 : 256;
@@ -54,12 +49,13 @@ public record EstimateOptions(String scheme, String kvCacheDtype, Long gpuMemory
 
   /** {@code vllm serve}'s {@code --max-num-batched-tokens} for this GPU. */
   long effectiveMaxNumBatchedTokens() {
-    return maxNumBatchedTokens != null ? maxNumBatchedTokens : gpuMemory != null && gpuMemory >= LARGE_GPU ? 8192 : 2048;
+    if (maxNumBatchedTokens != null) return maxNumBatchedTokens;
+    return gpuMemory != null && gpuMemory >= LARGE_GPU ? 8192 : 2048;
   }
 
   /** Parses {@code WxH} (e.g. {@code 1280x720}) into {width, height}. */
   public static int[] parseImageSize(String text) {
-    var parts = text == null ? new String[0] : text.trim().toLowerCase(java.util.Locale.ROOT).split("x");
+    var parts = text == null ? new String[0] : text.trim().toLowerCase(Locale.ROOT).split("x");
     try {
       if (parts.length == 2) {
         int w = Integer.parseInt(parts[0].trim());

@@ -15,7 +15,7 @@ import vlmq.VlmqException;
  */
 record Fields(JsonNode node, String where) {
 
-  /** The nested object {@code name}, or this object when it has none (flat Qwen2-VL configs keep text fields on top). */
+  /** The nested object {@code name}, or this object without one (flat Qwen2-VL configs keep text fields on top). */
   Fields nestedOrSelf(String name) {
     var nested = node.path(name);
     return nested.isObject() ? new Fields(nested, path(name)) : this;
@@ -33,7 +33,9 @@ record Fields(JsonNode node, String where) {
 
   /** A required positive integer. */
   long positive(String name) {
-    if (!has(name)) throw new VlmqException("config.json has no " + path(name) + "; estimate needs it to size the model");
+    if (!has(name)) {
+      throw new VlmqException("config.json has no " + path(name) + "; estimate needs it to size the model");
+    }
     return positiveValue(name, node.path(name));
   }
 

@@ -18,7 +18,8 @@ final class TowerTensors {
     list.add(p + "embeddings.patch_embedding.weight", e, v.positive("num_channels", 3), patch, patch);
     list.add(p + "embeddings.position_embedding.weight", patches + 1, e);
     list.norm(p + "pre_layrnorm", e, true);
-    encoder(list, v, p + "encoder.layers.", v.positive("num_hidden_layers", 12), e, v.positive("intermediate_size", 3072));
+    long layers = v.positive("num_hidden_layers", 12);
+    encoder(list, v, p + "encoder.layers.", layers, e, v.positive("intermediate_size", 3072));
     list.norm(p + "post_layernorm", e, true);
   }
 
@@ -49,7 +50,9 @@ final class TowerTensors {
       var q = p + l + ".";
       list.norm(q + "layer_norm1", e, true);
       list.norm(q + "layer_norm2", e, true);
-      for (var proj : new String[] {"q_proj", "k_proj", "v_proj", "out_proj"}) list.linear(q + "self_attn." + proj, e, e, true);
+      for (var proj : new String[] {"q_proj", "k_proj", "v_proj", "out_proj"}) {
+        list.linear(q + "self_attn." + proj, e, e, true);
+      }
       list.linear(q + "mlp.fc1", e, i, true);
       list.linear(q + "mlp.fc2", i, e, true);
     }
@@ -66,7 +69,9 @@ final class TowerTensors {
       var q = p + "transformer.layers." + l + ".";
       list.norm(q + "attention_norm", e, false);
       list.norm(q + "ffn_norm", e, false);
-      for (var proj : new String[] {"q_proj", "k_proj", "v_proj", "o_proj"}) list.linear(q + "attention." + proj, e, e, false);
+      for (var proj : new String[] {"q_proj", "k_proj", "v_proj", "o_proj"}) {
+        list.linear(q + "attention." + proj, e, e, false);
+      }
       list.linear(q + "feed_forward.gate_proj", e, i, false);
       list.linear(q + "feed_forward.up_proj", e, i, false);
       list.linear(q + "feed_forward.down_proj", i, e, false);
@@ -85,7 +90,9 @@ final class TowerTensors {
     if (v.flag("use_mask_token", false)) list.add(p + "embeddings.mask_token", 1, 1, e);
     list.add(p + "embeddings.patch_embeddings.projection.weight", e, v.positive("num_channels", 3), patch, patch);
     list.add(p + "embeddings.patch_embeddings.projection.bias", e);
-    if (v.flag("use_absolute_position_embeddings", true)) list.add(p + "embeddings.position_embeddings", 1, patches + 1, e);
+    if (v.flag("use_absolute_position_embeddings", true)) {
+      list.add(p + "embeddings.position_embeddings", 1, patches + 1, e);
+    }
     for (int l = 0; l < v.positive("num_hidden_layers", 24); l++) {
       var q = p + "encoder.layer." + l + ".";
       list.linear(q + "attention.q_proj", e, e, bias);
@@ -135,7 +142,9 @@ final class TowerTensors {
   private static void mllamaLayers(TensorList list, String p, long layers, long e, long i, boolean gated) {
     for (int l = 0; l < layers; l++) {
       var q = p + l + ".";
-      for (var proj : new String[] {"q_proj", "k_proj", "v_proj", "o_proj"}) list.linear(q + "self_attn." + proj, e, e, false);
+      for (var proj : new String[] {"q_proj", "k_proj", "v_proj", "o_proj"}) {
+        list.linear(q + "self_attn." + proj, e, e, false);
+      }
       list.linear(q + "mlp.fc1", e, i, true);
       list.linear(q + "mlp.fc2", i, e, true);
       list.norm(q + "input_layernorm", e, true);

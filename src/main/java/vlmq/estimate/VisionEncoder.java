@@ -113,7 +113,7 @@ final class VisionEncoder {
           : new ImageLoad(w, h, grid + (vision.text("model_type", "clip_vision_model").startsWith("clip") ? 1 : 0),
               root.text("vision_feature_select_strategy", "default").equals("full") ? grid + 1 : grid);
       case GEMMA3 -> new ImageLoad(w, h, grid, root.positive("mm_tokens_per_image", 256));
-      case IDEFICS3 -> new ImageLoad(w, h, grid, grid / (root.positive("scale_factor", 2) * root.positive("scale_factor", 2)));
+      case IDEFICS3 -> new ImageLoad(w, h, grid, grid / square(root.positive("scale_factor", 2)));
       case INTERNVL -> new ImageLoad(w, h, grid + 1, Math.round(grid * square(root.number("downsample_ratio", 0.5))));
       // Mllama feeds every tile to the encoder; the language model sees one image token and cross-attends.
       case MLLAMA -> new ImageLoad(w, h, vision.positive("max_num_tiles", 4) * (grid + 1), 1);
@@ -150,11 +150,11 @@ final class VisionEncoder {
     return pixels + stream + out;
   }
 
-  long width() {
-    return width;
+  private static double square(double x) {
+    return x * x;
   }
 
-  private static double square(double x) {
+  private static long square(long x) {
     return x * x;
   }
 }

@@ -30,7 +30,8 @@ class PublicConfigTensorsTest {
     var sha = MessageDigest.getInstance("SHA-256").digest(String.join("", lines).getBytes(StandardCharsets.UTF_8));
 
     assertThat(tensors).hasSize(expected.get("tensors").asInt());
-    assertThat(tensors.stream().mapToLong(TensorSpec::elementCount).sum()).isEqualTo(expected.get("parameters").asLong());
+    assertThat(tensors.stream().mapToLong(TensorSpec::elementCount).sum())
+        .isEqualTo(expected.get("parameters").asLong());
     assertThat(HexFormat.of().formatHex(sha)).isEqualTo(expected.get("sha256").asText());
   }
 }
