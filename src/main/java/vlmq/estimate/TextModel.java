@@ -99,7 +99,7 @@ record TextModel(
     }
     long layers = text.positive("num_hidden_layers");
     long vocab = text.positive("vocab_size");
-    boolean tied = config.tieWordEmbeddings().orElse(family == Family.GEMMA3);
+    boolean tied = tied(family, root, text);
     var types = layerTypes(decoder, text, (int) layers);
     long window = text.has("sliding_window") && types.contains(LayerType.SLIDING) ? text.positive("sliding_window") : 0;
     LinearAttention linear = decoder == Decoder.QWEN3_5 ? new LinearAttention(
@@ -113,6 +113,23 @@ record TextModel(
         headDim, intermediate, text.flag("attention_bias", false), text.flag("mlp_bias", false), tied, types, window,
         text.count("max_position_embeddings", 0), linear, moe,
         decoder == Decoder.QWEN3_5 ? text.count("mtp_num_hidden_layers", 0) : 0);
+  }
+
+  /**
+   * Whether transformers 5.18 ties lm_head to the input embeddings (so checkpoints do not store it). The families
+   * read {@code tie_word_embeddings} differently (measured in src/test/resources/estimate/tying.json): Qwen2-VL,
+   * Qwen2.5-VL and LLaVA tie if the top level or text_config says so; Qwen3-VL, Qwen3.5 and Idefics3 follow the top
+   * level only, untied when absent; Mistral3, Gemma 3 and InternVL follow the top level only, tied when absent;
+   * Mllama never ties (its embedding table has 8 more rows than its head).
+   */
+  private static boolean tied(Family family, Fields root, Fields text) {
+    var flag = "tie_word_embeddings";
+    return switch (family) {
+      case QWEN2_VL, QWEN2_5_VL, LLAVA -> root.flag(flag, false) || text.flag(flag, false);
+      case QWEN3_VL, QWEN3_5, IDEFICS3 -> root.flag(flag, false);
+      case MISTRAL3, GEMMA3, INTERNVL -> root.flag(flag, true);
+      case MLLAMA -> false;
+    };
   }
 
   private static Decoder decoder(Family family, Fields text) {
@@ -173,7 +190,8 @@ record TextModel(
   }
 
   private static Moe moe(Fields text) {
-    long experts = text.count("num_experts", 0);
+    // transformers 5 saves Qwen3-VL-MoE's count as num_local_experts; hub configs say num_experts.
+    long experts = text.count("num_experts", text.count("num_local_experts", 0));
     if (experts == 0) return null;
     return new Moe(experts, text.positive("num_experts_per_tok", 8), text.positive("moe_intermediate_size"),
         text.count("shared_expert_intermediate_size", 0),
