@@ -119,7 +119,8 @@ public final class EstimateCommand implements Callable<Integer> {
 
   private static void kvCache(Estimate.Kv kv, PrintWriter out) {
     long attention = kv.fullAttentionLayers() + kv.slidingWindowLayers();
-    line(out, "%nKV cache (%s, per GPU)", kv.dtype());
+    line(out, "%nKV cache (%s: %d byte%s per element, per GPU)", kv.dtype(), kv.bytesPerElement(),
+        kv.bytesPerElement() == 1 ? "" : "s");
     line(out, "  %d attention layer%s: %s per token (16-bit %s, fp8 %s)", attention, attention == 1 ? "" : "s",
         ByteSize.human(kv.bytesPerToken()), ByteSize.human(kv.bytesPerToken16()),
         ByteSize.human(kv.bytesPerTokenFp8()));

@@ -81,6 +81,15 @@ class EstimateCommandTest {
     assertThat(json.path("vision").path("tokensPerImage").asLong()).isEqualTo(16384);
   }
 
+  /** The bundled demo carries Qwen2.5-VL's preprocessor_config.json: 200x150 becomes a 10x14 grid, 35 tokens. */
+  @Test
+  void checkpointProcessorSettingsAreUsed() {
+    var r = run("src/main/resources/vlmq/demo/qwen2_5_vl_tiny", "--image-size", "200x150");
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(r.out()).contains("1 image of 200x150: 140 patches, 35 tokens each")
+        .contains("KV cache (auto: 2 bytes per element, per GPU)");
+  }
+
   @Test
   void missingConfigIsOneLine(@TempDir Path tmp) {
     var r = run(tmp.toString());

@@ -104,6 +104,18 @@ class WeightsTest {
     assertThat(w.total().bytesBefore() / (double) (1L << 30)).isCloseTo(17.98, within(0.01));
   }
 
+  /**
+   * Tiny Qwen3.5-MoE (2 layers, 4 experts, a shared expert): each layer's 4 x 3 expert and 3 shared-expert Linears
+   * are quantized, plus layer 1's q/k/v/o; routers (mlp.gate, shared_expert_gate), linear_attn and mtp stay native.
+   */
+  @Test
+  void moeExpertsAreQuantizedRoutersKept() {
+    var config = PublicConfigs.config("Qwen3.5-MoE-tiny");
+    var w = Weights.of(config, ModelTensors.of(config), "FP8_DYNAMIC");
+    assertThat(w.component(Component.LANGUAGE).quantizedModules()).isEqualTo(2 * (4 * 3 + 3) + 4);
+    assertThat(w.component(Component.OTHER).quantizedModules()).isZero();
+  }
+
   @Test
   void calibrationSchemesAndUnknownPresetsAreRefused() {
     var config = PublicConfigs.config("Qwen2.5-VL-7B-Instruct");
