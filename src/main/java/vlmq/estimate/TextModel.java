@@ -93,7 +93,7 @@ record TextModel(
     long heads = text.positive("num_attention_heads");
     long kvHeads = text.positive("num_key_value_heads", heads);
     long headDim = text.positive("head_dim", decoder == Decoder.QWEN3_5 ? 256 : hidden / heads);
-    if (!text.has("head_dim") && hidden % heads != 0) {
+    if (!text.has("head_dim") && decoder != Decoder.QWEN3_5 && hidden % heads != 0) {
       throw new VlmqException("config.json: " + text.path("hidden_size") + " " + hidden
           + " is not a multiple of num_attention_heads " + heads + " and no head_dim is given");
     }
@@ -101,7 +101,8 @@ record TextModel(
     long vocab = text.positive("vocab_size");
     boolean tied = tied(family, root, text);
     var types = layerTypes(decoder, text, (int) layers);
-    long window = text.has("sliding_window") && types.contains(LayerType.SLIDING) ? text.positive("sliding_window") : 0;
+    long window = text.has("sliding_window") && types.contains(LayerType.SLIDING)
+        ? text.positive("sliding_window") : 0;
     LinearAttention linear = decoder == Decoder.QWEN3_5 ? new LinearAttention(
         text.positive("linear_conv_kernel_dim", 4), text.positive("linear_key_head_dim", 128),
         text.positive("linear_value_head_dim", 128), text.positive("linear_num_key_heads", 16),
