@@ -10,7 +10,7 @@ import vlmq.model.Component;
 import vlmq.model.Family;
 import vlmq.model.ModelConfig;
 import vlmq.numeric.DType;
-import vlmq.recipe.QuantizationPlan.Totals;
+import vlmq.plan.QuantizationPlan.Totals;
 
 /**
  * {@code vlmq estimate}'s answer, from config.json alone: weights per component before and after a scheme, the KV

@@ -2,7 +2,7 @@ package vlmq.estimate;
 
 import vlmq.model.Component;
 import vlmq.quant.WeightQuantizer;
-import vlmq.recipe.QuantizationPlan;
+import vlmq.plan.QuantizationPlan;
 
 /**
  * What running {@code vlmq quantize} with the plan needs. Disk: the output checkpoint. Memory: vlmq maps the input

@@ -8,8 +8,8 @@ import java.util.Optional;
 import vlmq.model.Component;
 import vlmq.model.FamilyMap;
 import vlmq.model.ModelConfig;
-import vlmq.recipe.QuantizationPlan;
-import vlmq.recipe.QuantizationPlan.Totals;
+import vlmq.plan.QuantizationPlan;
+import vlmq.plan.QuantizationPlan.Totals;
 import vlmq.recipe.Recipe;
 
 /**
