@@ -1,0 +1,266 @@
+package vlmq.numeric;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.offset;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Every {@link Kernels} implementation against the scalar codecs, element by element: exact bits for everything that
+ * produces bytes or rounded values, {@code 1e-5 * n * sum|a_i b_i|} for float reductions. Inputs sit at odd offsets
+ * (unaligned segments) with sentinels around the output to catch writes outside {@code [off, off + n)}. Panama cases
+ * are skipped where the Vector API or the width is unavailable (the scalar pass).
+ */
+class KernelsContractTest {
+  private static final int[] SIZES = {0, 1, 7, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 1000, 4096, 4097};
+  private static final String[] IMPLS = {"scalar", "panama-128", "panama-256", "panama-512"};
+  private static final int ARRAY_OFF = 3;
+  private static final long SEGMENT_OFF = 5;
+  private static final ValueLayout.OfShort LE_SHORT =
+      ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+  private static final ValueLayout.OfFloat LE_FLOAT =
+      ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+  private static final float SENTINEL = Float.intBitsToFloat(0x5A5A5A5A);
+  private static final byte SENTINEL_BYTE = (byte) 0xA5;
+
+  /** Values at the edges of the conversions: zeros, saturation, ties, NaN payloads, infinities, subnormals. */
+  private static final float[] BOUNDARY = {
+      0f, -0f, 448f, -448f, 464f, -464f, 480f, -480f, Math.nextUp(448f), 479.99f, 57344f, 61440f, 65520f,
+      Float.NaN, Float.intBitsToFloat(0x7FA12345), Float.intBitsToFloat(0xFF800001), Float.intBitsToFloat(0x7FFFFFFF),
+      Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MAX_VALUE, -Float.MAX_VALUE, Float.MIN_VALUE,
+      -Float.MIN_NORMAL, 0x1p-10f, -0x1p-10f, 0x1.8p-9f, 0x1p-6f, Float.intBitsToFloat(0x3F808000),
+      Float.intBitsToFloat(0x3F818000), Float.intBitsToFloat(0xBF808000), Float.intBitsToFloat(0x7F7F8000),
+      0.5f, -2.5f, 0.25f, 5f, 6f, 1.5f * 0x1p-7f
+  };
+
+  enum Fill { RANDOM, RANDOM_BITS, BOUNDARY }
+
+  static Stream<Arguments> cases() {
+    return Stream.of(IMPLS).flatMap(impl -> IntStream.of(SIZES).mapToObj(n -> Arguments.of(impl, n)));
+  }
+
+  private static Kernels kernels(String impl) {
+    if (impl.equals("scalar")) return Kernels.scalar();
+    int bits = Integer.parseInt(impl.substring("panama-".length()));
+    Optional<Kernels> k = Kernels.panama(bits);
+    assumeTrue(k.isPresent(), impl + " is not available in this JVM/CPU");
+    assertThat(k.get().name()).isEqualTo(impl);
+    return k.get();
+  }
+
+  /** {@code ARRAY_OFF + n + ARRAY_OFF} floats; the payload at {@code ARRAY_OFF}, the margins hold sentinels. */
+  private static float[] floats(Fill fill, int n, long seed) {
+    SplittableRandom r = new SplittableRandom(seed);
+    float[] a = new float[n + 2 * ARRAY_OFF];
+    Arrays.fill(a, SENTINEL);
+    for (int i = 0; i < n; i++) {
+      a[ARRAY_OFF + i] = switch (fill) {
+        case RANDOM -> (float) (r.nextGaussian() * Math.scalb(1.0, r.nextInt(-12, 10)));
+        case RANDOM_BITS -> Float.intBitsToFloat(r.nextInt());
+        case BOUNDARY -> BOUNDARY[r.nextInt(BOUNDARY.length)];
+      };
+    }
+    return a;
+  }
+
+  private static MemorySegment segment(Arena arena, long payloadBytes) {
+    MemorySegment s = arena.allocate(payloadBytes + 2 * SEGMENT_OFF);
+    s.fill(SENTINEL_BYTE);
+    return s;
+  }
+
+  private static void assertMarginsUntouched(float[] a, int n) {
+    for (int i = 0; i < ARRAY_OFF; i++) {
+      assertThat(Float.floatToRawIntBits(a[i])).as("before output").isEqualTo(Float.floatToRawIntBits(SENTINEL));
+      assertThat(Float.floatToRawIntBits(a[ARRAY_OFF + n + i])).as("after output")
+          .isEqualTo(Float.floatToRawIntBits(SENTINEL));
+    }
+  }
+
+  private static void assertMarginsUntouched(MemorySegment s, long payloadBytes) {
+    for (long i = 0; i < SEGMENT_OFF; i++) {
+      assertThat(s.get(ValueLayout.JAVA_BYTE, i)).as("before output").isEqualTo(SENTINEL_BYTE);
+      assertThat(s.get(ValueLayout.JAVA_BYTE, SEGMENT_OFF + payloadBytes + i)).as("after output")
+          .isEqualTo(SENTINEL_BYTE);
+    }
+  }
+
+  private static void assertSameBits(float actual, float expected, String what) {
+    assertThat(Integer.toHexString(Float.floatToRawIntBits(actual))).as(what)
+        .isEqualTo(Integer.toHexString(Float.floatToRawIntBits(expected)));
+  }
+
+  @ParameterizedTest(name = "{0} n={1}")
+  @MethodSource("cases")
+  void bf16AndF16Widening(String impl, int n) {
+    Kernels k = kernels(impl);
+    SplittableRandom r = new SplittableRandom(n * 31L + 1);
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment src = segment(arena, 2L * n);
+      for (int i = 0; i < n; i++) src.set(LE_SHORT, SEGMENT_OFF + 2L * i, (short) r.nextInt());
+      float[] bf16 = floats(Fill.RANDOM, n, 1);
+      float[] f16 = floats(Fill.RANDOM, n, 2);
+      k.bf16ToF32(src, SEGMENT_OFF, bf16, ARRAY_OFF, n);
+      k.f16ToF32(src, SEGMENT_OFF, f16, ARRAY_OFF, n);
+      for (int i = 0; i < n; i++) {
+        short h = src.get(LE_SHORT, SEGMENT_OFF + 2L * i);
+        assertSameBits(bf16[ARRAY_OFF + i], Bf16.toFloat(h), "bf16 0x" + Integer.toHexString(h & 0xFFFF));
+        assertSameBits(f16[ARRAY_OFF + i], F16.toFloat(h), "f16 0x" + Integer.toHexString(h & 0xFFFF));
+      }
+      assertMarginsUntouched(bf16, n);
+      assertMarginsUntouched(f16, n);
+    }
+  }
+
+  @ParameterizedTest(name = "{0} n={1}")
+  @MethodSource("cases")
+  void f32Copy(String impl, int n) {
+    Kernels k = kernels(impl);
+    float[] expected = floats(Fill.RANDOM_BITS, n, n);
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment src = segment(arena, 4L * n);
+      for (int i = 0; i < n; i++) src.set(LE_FLOAT, SEGMENT_OFF + 4L * i, expected[ARRAY_OFF + i]);
+      float[] dst = floats(Fill.RANDOM, n, 7);
+      k.f32ToF32(src, SEGMENT_OFF, dst, ARRAY_OFF, n);
+      for (int i = 0; i < n; i++) assertSameBits(dst[ARRAY_OFF + i], expected[ARRAY_OFF + i], "element " + i);
+      assertMarginsUntouched(dst, n);
+    }
+  }
+
+  @ParameterizedTest(name = "{0} n={1}")
+  @MethodSource("cases")
+  void bf16AndFp8Narrowing(String impl, int n) {
+    Kernels k = kernels(impl);
+    for (Fill fill : Fill.values()) {
+      float[] src = floats(fill, n, 11L * n + fill.ordinal());
+      try (Arena arena = Arena.ofConfined()) {
+        MemorySegment bf16 = segment(arena, 2L * n);
+        MemorySegment fp8 = segment(arena, n);
+        k.f32ToBf16(src, ARRAY_OFF, n, bf16, SEGMENT_OFF);
+        k.f32ToFp8E4m3(src, ARRAY_OFF, n, fp8, SEGMENT_OFF);
+        for (int i = 0; i < n; i++) {
+          float x = src[ARRAY_OFF + i];
+          String input = fill + " input 0x" + Integer.toHexString(Float.floatToRawIntBits(x));
+          assertThat(bf16.get(LE_SHORT, SEGMENT_OFF + 2L * i)).as(input).isEqualTo(Bf16.fromFloat(x));
+          assertThat(fp8.get(ValueLayout.JAVA_BYTE, SEGMENT_OFF + i)).as(input).isEqualTo(Fp8E4m3.fromFloat(x));
+        }
+        assertMarginsUntouched(bf16, 2L * n);
+        assertMarginsUntouched(fp8, n);
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "{0} n={1}")
+  @MethodSource("cases")
+  void roundToBf16InPlace(String impl, int n) {
+    Kernels k = kernels(impl);
+    for (Fill fill : Fill.values()) {
+      float[] x = floats(fill, n, 13L * n + fill.ordinal());
+      float[] original = x.clone();
+      k.roundToBf16(x, ARRAY_OFF, n);
+      for (int i = 0; i < n; i++) {
+        assertSameBits(x[ARRAY_OFF + i], Bf16.round(original[ARRAY_OFF + i]),
+            fill + " input 0x" + Integer.toHexString(Float.floatToRawIntBits(original[ARRAY_OFF + i])));
+      }
+      assertMarginsUntouched(x, n);
+    }
+  }
+
+  @ParameterizedTest(name = "{0} n={1}")
+  @MethodSource("cases")
+  void absMaxAndMinMaxPropagateNaN(String impl, int n) {
+    Kernels k = kernels(impl);
+    for (Fill fill : Fill.values()) {
+      float[] x = floats(fill, n, 17L * n + fill.ordinal());
+      // Reference: NaN wins, -0.0 < +0.0, identities for n == 0.
+      boolean nan = false;
+      float absMax = 0f;
+      float min = Float.POSITIVE_INFINITY;
+      float max = Float.NEGATIVE_INFINITY;
+      for (int i = ARRAY_OFF; i < ARRAY_OFF + n; i++) {
+        nan |= Float.isNaN(x[i]);
+        absMax = Math.max(absMax, Math.abs(x[i]));
+        if (x[i] < min || (x[i] == 0f && min == 0f && Float.floatToRawIntBits(x[i]) < 0)) min = x[i];
+        if (x[i] > max || (x[i] == 0f && max == 0f && Float.floatToRawIntBits(x[i]) == 0)) max = x[i];
+      }
+      float[] out = {SENTINEL, SENTINEL, SENTINEL};
+      k.minMax(x, ARRAY_OFF, n, out);
+      assertSameBits(k.absMax(x, ARRAY_OFF, n), nan ? Float.NaN : absMax, fill + " absMax");
+      assertSameBits(out[0], nan ? Float.NaN : min, fill + " min");
+      assertSameBits(out[1], nan ? Float.NaN : max, fill + " max");
+      assertSameBits(out[2], SENTINEL, "out2[2] untouched");
+    }
+  }
+
+  @ParameterizedTest(name = "{0} n={1}")
+  @MethodSource("cases")
+  void dotProductsAgreeWithScalarWithinTolerance(String impl, int n) {
+    Kernels k = kernels(impl);
+    float[] a = floats(Fill.RANDOM, n, 19L * n);
+    float[] b = floats(Fill.RANDOM, n, 23L * n);
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment w = segment(arena, 2L * n);
+      double exact = 0;
+      double exactBf16 = 0;
+      double magnitude = 0;
+      double magnitudeBf16 = 0;
+      for (int i = 0; i < n; i++) {
+        float ai = a[ARRAY_OFF + i];
+        float bi = b[ARRAY_OFF + i];
+        w.set(LE_SHORT, SEGMENT_OFF + 2L * i, Bf16.fromFloat(ai));
+        exact += (double) ai * bi;
+        magnitude += Math.abs((double) ai * bi);
+        exactBf16 += (double) Bf16.round(ai) * bi;
+        magnitudeBf16 += Math.abs((double) Bf16.round(ai) * bi);
+      }
+      float dot = k.dot(a, ARRAY_OFF, b, ARRAY_OFF, n);
+      float dotBf16 = k.dotBf16(w, SEGMENT_OFF, b, ARRAY_OFF, n);
+      float scalarDot = Kernels.scalar().dot(a, ARRAY_OFF, b, ARRAY_OFF, n);
+      float scalarDotBf16 = Kernels.scalar().dotBf16(w, SEGMENT_OFF, b, ARRAY_OFF, n);
+      assertThat((double) dot).isCloseTo(scalarDot, offset(1e-5 * n * magnitude));
+      assertThat((double) dot).isCloseTo(exact, offset(1e-5 * n * magnitude));
+      assertThat((double) dotBf16)
+          .isCloseTo(scalarDotBf16, offset(1e-5 * n * magnitudeBf16));
+      assertThat((double) dotBf16).isCloseTo(exactBf16, offset(1e-5 * n * magnitudeBf16));
+      if (n > 0) {
+        a[ARRAY_OFF + n / 2] = Float.NaN;
+        w.set(LE_SHORT, SEGMENT_OFF + 2L * (n / 2), Bf16.NAN);
+        assertThat(k.dot(a, ARRAY_OFF, b, ARRAY_OFF, n)).isNaN();
+        assertThat(k.dotBf16(w, SEGMENT_OFF, b, ARRAY_OFF, n)).isNaN();
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"scalar", "panama-128", "panama-256", "panama-512"})
+  void outOfRangeArgumentsThrowBeforeWriting(String impl) {
+    Kernels k = kernels(impl);
+    float[] dst = floats(Fill.RANDOM, 64, 29);
+    float[] before = dst.clone();
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment src = arena.allocate(100);
+      assertThatThrownBy(() -> k.bf16ToF32(src, 0, dst, ARRAY_OFF, 51)).isInstanceOf(IndexOutOfBoundsException.class);
+      assertThatThrownBy(() -> k.bf16ToF32(src, 0, dst, 50, 30)).isInstanceOf(IndexOutOfBoundsException.class);
+      assertThatThrownBy(() -> k.f32ToFp8E4m3(dst, 0, 64, src, 40)).isInstanceOf(IndexOutOfBoundsException.class);
+      assertThatThrownBy(() -> k.f32ToBf16(dst, 0, 64, src, 0)).isInstanceOf(IndexOutOfBoundsException.class);
+      assertThatThrownBy(() -> k.dotBf16(src, 2, dst, 0, 50)).isInstanceOf(IndexOutOfBoundsException.class);
+      assertThatThrownBy(() -> k.dot(dst, 10, dst, 0, 64)).isInstanceOf(IndexOutOfBoundsException.class);
+      assertThat(dst).isEqualTo(before);
+      assertThat(src.toArray(ValueLayout.JAVA_BYTE)).containsOnly((byte) 0);
+    }
+  }
+}
