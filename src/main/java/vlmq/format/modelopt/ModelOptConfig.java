@@ -169,11 +169,6 @@ public record ModelOptConfig(
     return (source == Source.HF_QUANT_CONFIG ? excludeModules : ignore).orElse(List.of());
   }
 
-  /** The file and form, e.g. {@code hf_quant_config.json}. */
-  public String describe() {
-    return source.label() + (producerVersion.isEmpty() ? "" : " (" + producerName + " " + producerVersion + ")");
-  }
-
   private static Optional<String> kvAlgo(JsonNode node, Path file) {
     if (node == null || node.isNull()) return Optional.empty();
     if (!node.isTextual()) throw new ModelOptConfigException(file,
