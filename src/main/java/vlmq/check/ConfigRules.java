@@ -164,6 +164,7 @@ final class ConfigRules {
       return;
     }
     var cfg = q.configJsonModelOpt();
+    if (cfg.isEmpty() && ModelOptConfig.isModelOpt(q.node())) return; // malformed: R9
     if (cfg.isEmpty()) {
       out.add(Finding.of("R18", Severity.INFO, RuleCatalog.title("R18") + ": hf_quant_config.json is ignored",
           List.of(), "config.json's " + q.method() + " quantization_config wins; hf_quant_config.json ("
@@ -247,7 +248,7 @@ final class ConfigRules {
 
   private static void p4(Context c, List<Finding> out) {
     var q = c.m().quant;
-    if (!q.isModelOpt()) return;
+    if (!q.isModelOpt() || !q.problems().isEmpty()) return;
     var problems = new ArrayList<String>();
     Optional<ModelOptConfig> config = q.configJsonModelOpt();
     Set<String> reference = null;

@@ -22,6 +22,9 @@ record CtMatching(CtConfig config, List<String> ignore, List<GroupTarget> target
 
   record Matched(CtConfig.Group group, String target) implements Result {}
 
+  /** The config quantizes no weights (a KV-cache-only config): every layer stays unquantized. */
+  record NoGroups() implements Result {}
+
   /** Not ignored and no target matches: vLLM raises. */
   record NoTarget() implements Result {}
 
@@ -44,6 +47,10 @@ record CtMatching(CtConfig config, List<String> ignore, List<GroupTarget> target
   }
 
   Result match(Layer layer) {
+    if (config.groups().stream().noneMatch(g -> g.scheme() != null && g.scheme().weights() != null)
+        && config.groups().stream().allMatch(g -> g.scheme() != null)) {
+      return new NoGroups();
+    }
     var name = layer.vllmName();
     var shards = layer.shards().stream().map(Shard::vllmModule).toList();
     if (packedMapping && layer.fused() && !ignore.contains(name)) {

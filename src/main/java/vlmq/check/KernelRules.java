@@ -112,9 +112,10 @@ final class KernelRules {
       if (kind == LayerScheme.Kind.WNA16) {
         int group = d.scheme().groupSize();
         String reason = null;
-        if (in % 128 != 0) reason = "Weight input_size_per_partition = " + in + " is not divisible by min_thread_k = 128";
-        else if (out2 % 64 != 0) reason = "Weight output_size_per_partition = " + out2
+        if (out2 % 64 != 0) reason = "Weight output_size_per_partition = " + out2
             + " is not divisible by min_thread_n = 64";
+        else if (in % 128 != 0) reason = "Weight input_size_per_partition = " + in
+            + " is not divisible by min_thread_k = 128";
         else if (!MARLIN_GROUPS.contains(group) && group != 0) reason = "Marlin does not support group_size = " + group
             + ". Only group_sizes = [-1, 32, 64, 128] are supported.";
         else if (group > 0 && in % group != 0) reason = "Weight input_size_per_partition = " + in

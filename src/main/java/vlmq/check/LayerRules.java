@@ -96,14 +96,24 @@ final class LayerRules {
         });
       }
     }
-    var firstName = c.m().loadOrder(params).stream().findFirst().orElse(params.isEmpty() ? "" : params.getFirst());
-    var layerOfFirst = ds.stream().filter(d -> d.layer().shards().stream()
-        .anyMatch(s -> firstName.startsWith(s.module() + "."))).findFirst().orElse(ds.getFirst());
-    var vllmName = c.m().vllmName(firstName);
-    var key = layerOfFirst.layer().tower() ? c.m().vllm.towerKey(vllmName) : stacked(vllmName);
-    var message = "KeyError: '" + key + "' — vLLM " + c.version().label() + " builds "
-        + layerOfFirst.layer().vllmName() + " unquantized (" + layerOfFirst.why() + "), so it has no "
-        + VllmPlan.leaf(firstName) + " parameter";
+    var first = ds.getFirst();
+    String message;
+    var severity = Severity.ERROR;
+    if (params.isEmpty()) { // 8-bit weights without any scale: nothing for the loader to trip over
+      severity = Severity.SILENT;
+      message = "no error: vLLM " + c.version().label() + " builds " + first.layer().vllmName() + " unquantized ("
+          + first.why() + ") and copy_() casts the stored " + first.layer().shards().getFirst().storage()
+          + " codes into bf16 without any scale: garbage outputs";
+    } else {
+      var firstName = c.m().loadOrder(params).getFirst();
+      var layerOfFirst = ds.stream().filter(d -> d.layer().shards().stream()
+          .anyMatch(s -> firstName.startsWith(s.module() + "."))).findFirst().orElse(first);
+      var vllmName = c.m().vllmName(firstName);
+      var key = layerOfFirst.layer().tower() ? c.m().vllm.towerKey(vllmName) : stacked(vllmName);
+      message = "KeyError: '" + key + "' — vLLM " + c.version().label() + " builds "
+          + layerOfFirst.layer().vllmName() + " unquantized (" + layerOfFirst.why() + "), so it has no "
+          + VllmPlan.leaf(firstName) + " parameter";
+    }
     var fix = switch (rule) {
       case "R2" -> c.quantize(c.schemeName()) + "  (keeps the vision tower bf16, as every vLLM since 0.11 expects for"
           + " ModelOpt towers)";
@@ -113,7 +123,7 @@ final class LayerRules {
     };
     var what = rule.equals("C5") ? "lm_head is quantized but this vLLM builds it unquantized"
         : "quantized modules that vLLM builds unquantized";
-    return Finding.of(rule, Severity.ERROR, RuleCatalog.title(rule) + ": " + what, names(ds), message, fix,
+    return Finding.of(rule, severity, RuleCatalog.title(rule) + ": " + what, names(ds), message, fix,
         rule.equals("R2") ? "[S] build, [I] exact key" : "[I]");
   }
 

@@ -143,6 +143,8 @@ final class VllmPlan {
     return switch (result) {
       case CtMatching.Ignored ignored -> new Decision(layer, null, Cause.EXCLUDED,
           "matched by ignore entry '" + ignored.entry() + "'");
+      case CtMatching.NoGroups none -> new Decision(layer, null, Cause.EXCLUDED,
+          "the config quantizes no weights (KV cache only)");
       case CtMatching.Split split -> {
         problems.add(new Problem("R5", layer, "ValueError: Found a different quantization schemes for "
             + pythonList(layer.shards().stream().map(s -> leaf(s.vllmModule())).toList()) + " in "
