@@ -102,8 +102,10 @@ public final class Checker {
 
   private static String verdict(Target target, boolean loads, int silent, String cleanIn) {
     var line = new StringBuilder("will load in ").append(target.describe()).append(": ").append(loads ? "yes" : "no");
-    if (loads && silent > 0) line.append(", but with ").append(silent).append(" silent fault").append(silent == 1 ? "" : "s")
-        .append(" (wrong outputs)");
+    if (loads && silent > 0) {
+      line.append(", but with ").append(silent).append(" silent fault").append(silent == 1 ? "" : "s")
+          .append(" (wrong outputs)");
+    }
     if (target.isVllm()) {
       line.append(cleanIn.isEmpty() ? " — no vLLM version examined loads it cleanly"
           : " — loads cleanly in " + cleanIn);

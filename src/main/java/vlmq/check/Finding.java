@@ -5,8 +5,8 @@ import java.util.List;
 /**
  * One predicted problem.
  *
- * @param rule the rule id (engine-loading-rules §6: {@code R1}…{@code R24}, producer rules {@code P1}…{@code P6}; checks
- *     beyond the spec {@code C1}…); see {@link RuleCatalog}
+ * @param rule the rule id (engine-loading-rules §6: {@code R1}…{@code R24}, producer rules {@code P1}…{@code P6};
+ *     checks beyond the spec {@code C1}…{@code C6}); see {@link RuleCatalog}
  * @param modules affected modules or tensors, grouped ({@code model.layers.{0..35}.mlp.down_proj})
  * @param engineMessage what the engine prints (or, for silent faults, what happens), in its own words where known
  * @param versions the engine versions this applies to, e.g. {@code vLLM 0.10.0 – 0.12.x}

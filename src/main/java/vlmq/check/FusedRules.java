@@ -112,7 +112,9 @@ final class FusedRules {
         layers.addAll(layer.modules());
         if (example == null) {
           var perShard = new TreeMap<String, Float>();
-          for (int i = 0; i < values.size(); i++) perShard.put(VllmPlan.leaf(layer.shards().get(i).module()), values.get(i));
+          for (int i = 0; i < values.size(); i++) {
+            perShard.put(VllmPlan.leaf(layer.shards().get(i).module()), values.get(i));
+          }
           example = layer.name() + " " + param + " " + perShard;
         }
         break;

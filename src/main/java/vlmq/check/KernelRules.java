@@ -37,7 +37,8 @@ final class KernelRules {
     byKind.forEach((kind, ds) -> {
       var scheme = ds.getFirst().scheme();
       var names = ds.stream().flatMap(d -> d.layer().modules().stream()).toList();
-      var fallbackFix = "serve on a GPU with compute capability ≥ " + kind.minCapability / 10 + "." + kind.minCapability % 10;
+      var fallbackFix = "serve on a GPU with compute capability ≥ " + kind.minCapability / 10 + "."
+          + kind.minCapability % 10;
       if (modelOpt && scheme.algo() != null && scheme.algo().isFp8() && scheme.algo() != QuantAlgo.MXFP8 && cc < 89) {
         boolean marlin = c.version().has(VllmChange.MODELOPT_FP8_MARLIN) && cc >= 80;
         out.add(Finding.of("R13", marlin ? Severity.PERF : Severity.ERROR, RuleCatalog.title("R13"), names, marlin

@@ -23,8 +23,12 @@ final class LayerRules {
         continue;
       }
       if (d.cause() == VllmPlan.Cause.NO_QUANTIZATION && c.m().quant.quantized()) continue; // R9 reports the config
-      if (d.quantized() && !layer.anyQuantized()) builtQuantized.computeIfAbsent(ruleForBf16(c), k -> new ArrayList<>()).add(d);
-      if (!d.quantized() && layer.anyQuantized()) builtPlain.computeIfAbsent(ruleForQuantized(c, d), k -> new ArrayList<>()).add(d);
+      if (d.quantized() && !layer.anyQuantized()) {
+        builtQuantized.computeIfAbsent(ruleForBf16(c), k -> new ArrayList<>()).add(d);
+      }
+      if (!d.quantized() && layer.anyQuantized()) {
+        builtPlain.computeIfAbsent(ruleForQuantized(c, d), k -> new ArrayList<>()).add(d);
+      }
     }
     var out = new ArrayList<Finding>();
     builtQuantized.forEach((rule, ds) -> out.add(bf16BuiltQuantized(c, rule, ds)));

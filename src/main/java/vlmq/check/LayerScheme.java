@@ -140,8 +140,11 @@ record LayerScheme(Kind kind, String label, int bits, int groupSize, QuantAlgo a
       } catch (VlmqException e) {
         return List.of(); // a layout compressed-tensors cannot write; the kernel rules report the shape
       }
-      if (staticInput() && kind == Kind.NVFP4_W4A4) list.add(Expected.scalar("input_global_scale", Set.of(DType.F32)));
-      else if (staticInput() && input.strategy() == Strategy.TENSOR) list.add(Expected.scalar("input_scale", Expected.FLOATS));
+      if (staticInput() && kind == Kind.NVFP4_W4A4) {
+        list.add(Expected.scalar("input_global_scale", Set.of(DType.F32)));
+      } else if (staticInput() && input.strategy() == Strategy.TENSOR) {
+        list.add(Expected.scalar("input_scale", Expected.FLOATS));
+      }
       return list;
     }
     if (kind == Kind.WNA16) {

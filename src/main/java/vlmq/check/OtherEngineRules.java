@@ -73,7 +73,8 @@ final class OtherEngineRules {
   private static void trtllm(Context c, List<Finding> out) {
     var q = c.m().quant;
     if (q.isModelOpt()) {
-      var bf16Tower = c.m().layers.stream().filter(l -> l.tower() && !l.anyQuantized()).flatMap(l -> l.modules().stream()).toList();
+      var bf16Tower = c.m().layers.stream().filter(l -> l.tower() && !l.anyQuantized())
+          .flatMap(l -> l.modules().stream()).toList();
       if (!bf16Tower.isEmpty() && c.m().vllm.isQwen()) {
         out.add(Finding.of("R3", Severity.ERROR, RuleCatalog.title("R3") + " (TensorRT-LLM builds the tower"
                 + " quantized)", bf16Tower,

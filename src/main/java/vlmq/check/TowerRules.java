@@ -15,7 +15,8 @@ final class TowerRules {
 
   /**
    * Modules vLLM builds without a quant method whatever the config (§5): Qwen {@code patch_embed}, InternVL
-   * {@code mlp1}, the SigLIP pooling {@code head} (Gemma 3's raw {@code mm_input_projection_weight} is checked by R7 itself).
+   * {@code mlp1}, the SigLIP pooling {@code head}. Gemma 3's raw {@code mm_input_projection_weight} is a parameter,
+   * not a module; R7 checks it by name.
    */
   static boolean unquantizable(String module) {
     return module.contains("patch_embed") || module.contains("mlp1.") || module.endsWith("mlp1")

@@ -4,7 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
-/** Writes a set of examined vLLM versions as ranges: {@code vLLM ≤ 0.12.x}, {@code vLLM 0.11.0 – 0.12.x}, {@code vLLM main}. */
+/**
+ * Writes a set of examined vLLM versions as ranges: {@code vLLM ≤ 0.12.x}, {@code vLLM 0.11.0 – 0.12.x},
+ * {@code vLLM main (after 2026-05)}.
+ */
 final class Versions {
   private Versions() {}
 

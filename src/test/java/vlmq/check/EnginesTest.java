@@ -80,8 +80,8 @@ class EnginesTest {
 
   @Test
   void transformersOnlyNotesVisionKvScales() {
-    var report = Checker.check(RuleCases.modelOptSafe().modelOptKvScales(java.util.List.of("visual.blocks.0.attn")).write(tmp, "kv"),
-        engine(Engine.TRANSFORMERS));
+    var kv = RuleCases.modelOptSafe().modelOptKvScales(java.util.List.of("visual.blocks.0.attn"));
+    var report = Checker.check(kv.write(tmp, "kv"), engine(Engine.TRANSFORMERS));
     assertThat(report.findings()).anySatisfy(f -> {
       assertThat(f.rule()).isEqualTo("R1");
       assertThat(f.severity()).isEqualTo(Severity.INFO);
