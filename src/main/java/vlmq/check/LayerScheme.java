@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Set;
 import vlmq.VlmqException;
 import vlmq.format.compressedtensors.LinearLayout;
-import vlmq.format.compressedtensors.TensorRole;
+import vlmq.format.compressedtensors.LinearParam;
 import vlmq.format.modelopt.ModelOptTensors;
 import vlmq.format.modelopt.QuantAlgo;
 import vlmq.numeric.DType;
@@ -135,7 +135,7 @@ record LayerScheme(Kind kind, String label, int bits, int groupSize, QuantAlgo a
     if (weights != null && format != null) {
       try {
         for (var t : LinearLayout.of(module, format, weights, DType.BF16, out, in).tensors()) {
-          list.add(expected(t.role(), t.dtype(), t.shape()));
+          list.add(expected(t.param(), t.dtype(), t.shape()));
         }
       } catch (VlmqException e) {
         return List.of(); // a layout compressed-tensors cannot write; the kernel rules report the shape
@@ -153,9 +153,9 @@ record LayerScheme(Kind kind, String label, int bits, int groupSize, QuantAlgo a
     return List.of();
   }
 
-  private static Expected expected(TensorRole role, DType dtype, long[] shape) {
+  private static Expected expected(LinearParam role, DType dtype, long[] shape) {
     var param = role.suffix();
-    boolean modelDtype = dtype == DType.BF16 && role != TensorRole.WEIGHT;
+    boolean modelDtype = dtype == DType.BF16 && role != LinearParam.WEIGHT;
     var dtypes = modelDtype ? Expected.FLOATS : Set.of(dtype);
     if (shape.length == 1 && shape[0] == 1) return Expected.scalar(param, dtypes);
     if (shape.length == 2 && shape[1] == 1) {
