@@ -15,13 +15,14 @@ import vlmq.VlmqException;
 import vlmq.estimate.ModelTensors;
 import vlmq.io.safetensors.CheckpointWriter;
 import vlmq.io.safetensors.TensorSpec;
+import vlmq.model.FamilyMap;
 import vlmq.model.ModelConfig;
 import vlmq.numeric.Bf16;
 import vlmq.numeric.DType;
 
 /**
- * Writes a random-weight checkpoint with exactly the tensor names and shapes transformers would save for a
- * {@code config.json}, so benchmarks run at real model sizes without downloading weights. Values are small
+ * Writes a random-weight checkpoint with exactly the tensor names and shapes transformers saves for a
+ * {@code config.json} (in the family's hub layout), so benchmarks run at real model sizes without downloading weights. Values are small
  * triangular noise (like trained Linear weights, never all-zero rows) in the config's dtype.
  */
 public final class SyntheticCheckpoint {
@@ -32,7 +33,7 @@ public final class SyntheticCheckpoint {
 
   public static Path write(Path configJson, Path out, long seed, int threads) {
     ModelConfig config = ModelConfig.read(configJson);
-    List<TensorSpec> specs = ModelTensors.of(config).tensors();
+    List<TensorSpec> specs = hubNames(config, ModelTensors.of(config).tensors());
     for (TensorSpec s : specs) {
       if (s.dtype() != DType.BF16) throw new VlmqException(configJson + ": synthetic checkpoints are BF16 only, " + s.name() + " is " + s.dtype());
     }
@@ -59,6 +60,21 @@ public final class SyntheticCheckpoint {
     } catch (java.util.concurrent.ExecutionException e) {
       throw new VlmqException("cannot write the synthetic checkpoint " + out + ": " + e.getCause(), e.getCause());
     }
+  }
+
+  /**
+   * The tensors renamed to the family's original hub layout ({@code visual.*}, {@code model.layers.*} for
+   * Qwen2.5-VL), which is what published checkpoints and transformers' save_pretrained use.
+   */
+  private static List<TensorSpec> hubNames(ModelConfig config, List<TensorSpec> runtime) {
+    Map<String, long[]> shapes = new java.util.LinkedHashMap<>();
+    runtime.forEach(t -> shapes.put(t.name(), t.shape()));
+    FamilyMap map = FamilyMap.of(config, shapes);
+    return runtime.stream().map(t -> {
+      int dot = t.name().lastIndexOf('.');
+      String hub = map.names(t.name().substring(0, dot)).hub().getFirst();
+      return new TensorSpec(hub + t.name().substring(dot), t.dtype(), t.shape());
+    }).toList();
   }
 
   /** Triangular noise in (-0.05, 0.05) from a xorshift generator; bf16 values, little-endian. */
