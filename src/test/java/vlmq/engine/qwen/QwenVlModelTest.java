@@ -87,7 +87,7 @@ class QwenVlModelTest {
   @Test
   void otherFamiliesAreRefusedByName() {
     assertThatThrownBy(() -> QwenVlModel.load(Dump.resource("/fixtures/llava"))).isInstanceOf(VlmqException.class)
-        .hasMessageContaining("runs Qwen2-VL, Qwen2.5-VL and Qwen3-VL").hasMessageContaining("Llava");
+        .hasMessageContaining("runs Qwen2-VL, Qwen2.5-VL, Qwen3-VL and Qwen3.5").hasMessageContaining("Llava");
   }
 
   @Test
