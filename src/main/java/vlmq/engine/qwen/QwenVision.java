@@ -84,7 +84,8 @@ final class QwenVision {
             linear(weights, b + "mlp.down_proj", width, config.intermediateSize(), true), config.act());
         case QWEN2_VL -> new Mlp(null, linear(weights, b + "mlp.fc1", config.intermediateSize(), width, true),
             linear(weights, b + "mlp.fc2", width, config.intermediateSize(), true), config.act());
-        case QWEN3_VL, QWEN3_5 -> new Mlp(null, linear(weights, b + "mlp.linear_fc1", config.intermediateSize(), width, true),
+        case QWEN3_VL, QWEN3_5 -> new Mlp(null,
+            linear(weights, b + "mlp.linear_fc1", config.intermediateSize(), width, true),
             linear(weights, b + "mlp.linear_fc2", width, config.intermediateSize(), true), config.act());
       };
       blocks.add(new Block(norm(weights, b + "norm1", width), norm(weights, b + "norm2", width),
