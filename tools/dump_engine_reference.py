@@ -19,6 +19,7 @@ src/test/resources/engine/qwen/<model>/<input>.safetensors:
   layer.{i}         F32 [seq, C]   output of every decoder layer (Qwen3-VL: before deepstack injection)
   logits            F32 [seq, V]   (fixtures) or logits_last_topk_{values,ids} [64] (the real-vocabulary demo)
   generated         I64 [32]       greedy tokens; generated_margin F32 [32]: top-1 minus top-2 logit per step
+  generated_penalised I64 [32]     (demo) greedy tokens with repetition_penalty 1.05, its generation_config value
 
 and the shared inputs under src/test/resources/engine/qwen/inputs/<processor>/: <input>_<k>.png (image k of the
 input) and <input>.safetensors with pixel_values F32 [N, 3*T*P*P] and image_grid_thw.
@@ -294,6 +295,20 @@ def dump_qwen3_5_slow_decay(model, rng):
     print(f"qwen3_5/long_slow_decay: seq {len(prompt)}, min greedy margin {dump['generated_margin'].min():.3g}")
 
 
+def penalised(model, input_ids, pv, grid):
+    """32 greedy tokens with the checkpoint's generation_config repetition_penalty (1.05), no stop token."""
+    ids = torch.tensor([input_ids])
+    kwargs = dict(input_ids=ids, attention_mask=torch.ones_like(ids),
+                  mm_token_type_ids=(ids == model.config.image_token_id).int())
+    if pv is not None:
+        kwargs.update(pixel_values=pv, image_grid_thw=grid)
+    model.model.rope_deltas = None
+    with torch.no_grad():
+        gen = model.generate(**kwargs, max_new_tokens=NEW_TOKENS, min_new_tokens=0, do_sample=False,
+                             repetition_penalty=1.05, eos_token_id=None, pad_token_id=0)
+    return gen[0, len(input_ids):].long().contiguous()
+
+
 def dump_demo(pixels):
     model = load(DEMO)
     tokenizer = T.AutoTokenizer.from_pretrained(DEMO)
@@ -303,6 +318,7 @@ def dump_demo(pixels):
         prompt = demo_prompt(tokenizer, 0 if grid is None else len(grid))
         input_ids = expand(prompt, [] if grid is None else grid, model.config.image_token_id, merge)
         dump = run(model, prompt, input_ids, pv, grid, vocab_full=False)
+        dump["generated_penalised"] = penalised(model, input_ids, pv, grid)
         save(dump, OUT / "demo" / f"{input_name}.safetensors")
         print(f"demo/{input_name}: seq {len(input_ids)}, min greedy margin {dump['generated_margin'].min():.3g}")
 

@@ -98,7 +98,7 @@ public record QwenVlConfig(QwenVariant variant, Text text, Vision vision, int im
     QwenVariant variant = Family.detect(config).flatMap(QwenVariant::of).orElseThrow(() -> new VlmqException(
         "the engine runs Qwen2-VL, Qwen2.5-VL, Qwen3-VL and Qwen3.5 checkpoints; config.json names architecture '"
             + config.architecture() + "' (model_type '" + config.modelType() + "')"));
-    if (config.modelType().endsWith("_moe")) {
+    if (config.modelType().endsWith("_moe") || config.architecture().contains("Moe")) {
       throw new VlmqException("config.json describes a mixture-of-experts model (model_type '" + config.modelType()
           + "'); the engine runs the dense Qwen-VL models only");
     }

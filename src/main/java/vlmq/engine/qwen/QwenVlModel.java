@@ -3,6 +3,7 @@ package vlmq.engine.qwen;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,9 +46,10 @@ public final class QwenVlModel implements AutoCloseable {
   private final ImageProcessorConfig imageProcessorConfig;
   private final boolean defaultImageProcessor;
   private final Set<Integer> stopTokens;
+  private final double repetitionPenalty;
 
   private QwenVlModel(QwenVlConfig config, Weights weights, ImageProcessorConfig imageProcessorConfig,
-      boolean defaultImageProcessor, Set<Integer> stopTokens) {
+      boolean defaultImageProcessor, Set<Integer> stopTokens, double repetitionPenalty) {
     this.config = config;
     this.weights = weights;
     this.vision = new QwenVision(config.vision(), config.variant(), weights);
@@ -55,12 +57,14 @@ public final class QwenVlModel implements AutoCloseable {
     this.imageProcessorConfig = imageProcessorConfig;
     this.defaultImageProcessor = defaultImageProcessor;
     this.stopTokens = Set.copyOf(stopTokens);
+    this.repetitionPenalty = repetitionPenalty;
   }
 
   /**
    * Loads the model folder {@code dir}: config.json, the safetensors files (either key layout), the image processor
-   * settings (preprocessor_config.json, or the family's published values when the folder has none) and the stop
-   * tokens (generation_config.json's {@code eos_token_id}, else config.json's).
+   * settings (preprocessor_config.json, or the family's published values when the folder has none), the stop
+   * tokens (generation_config.json's {@code eos_token_id}, else config.json's) and generation_config.json's
+   * {@code repetition_penalty}.
    */
   public static QwenVlModel load(Path dir) {
     ModelConfig modelConfig = ModelConfig.read(dir.resolve("config.json"));
@@ -70,30 +74,36 @@ public final class QwenVlModel implements AutoCloseable {
     ImageProcessorConfig processor = hasProcessor ? ImageProcessorConfig.forCheckpoint(dir)
         : config.variant().qwen3Family() ? ImageProcessorConfig.qwen3vlDefaults()
             : ImageProcessorConfig.qwen25vlDefaults();
-    Set<Integer> stop = stopTokens(dir.resolve("generation_config.json"), config.text().eosTokenIds());
+    JsonNode generation = generationConfig(dir.resolve("generation_config.json"));
+    var stop = new LinkedHashSet<Integer>();
+    JsonNode eos = generation.path("eos_token_id");
+    if (eos.isIntegralNumber()) stop.add(eos.asInt());
+    eos.forEach(n -> stop.add(n.asInt()));
+    if (stop.isEmpty()) stop.addAll(config.text().eosTokenIds());
+    double penalty = generation.path("repetition_penalty").asDouble(1.0);
+    if (!(penalty > 0)) {
+      throw new VlmqException(dir.resolve("generation_config.json") + ": repetition_penalty must be positive, not "
+          + generation.path("repetition_penalty"));
+    }
     Weights weights = Weights.open(dir, modelConfig);
     try {
-      return new QwenVlModel(config, weights, processor, !hasProcessor, stop);
+      return new QwenVlModel(config, weights, processor, !hasProcessor, stop, penalty);
     } catch (RuntimeException e) {
       weights.close();
       throw e;
     }
   }
 
-  private static Set<Integer> stopTokens(Path generationConfig, List<Integer> fallback) {
-    if (!Files.isRegularFile(generationConfig)) return new LinkedHashSet<>(fallback);
-    JsonNode eos;
+  /** generation_config.json, or an empty object when the folder has none. */
+  private static JsonNode generationConfig(Path file) {
+    if (!Files.isRegularFile(file)) return MissingNode.getInstance();
     try {
-      eos = new ObjectMapper().readTree(generationConfig.toFile()).path("eos_token_id");
+      return new ObjectMapper().readTree(file.toFile());
     } catch (JacksonException e) {
-      throw new VlmqException(generationConfig + " is not valid JSON: " + e.getOriginalMessage(), e);
+      throw new VlmqException(file + " is not valid JSON: " + e.getOriginalMessage(), e);
     } catch (IOException e) {
-      throw new VlmqException("cannot read " + generationConfig + ": " + e.getMessage(), e);
+      throw new VlmqException("cannot read " + file + ": " + e.getMessage(), e);
     }
-    var out = new LinkedHashSet<Integer>();
-    if (eos.isIntegralNumber()) out.add(eos.asInt());
-    eos.forEach(n -> out.add(n.asInt()));
-    return out.isEmpty() ? new LinkedHashSet<>(fallback) : out;
   }
 
   public QwenVlConfig config() {
@@ -117,6 +127,11 @@ public final class QwenVlModel implements AutoCloseable {
   /** The token ids that end {@link #generate} (e.g. {@code <|im_end|>}, {@code <|endoftext|>}). */
   public Set<Integer> stopTokens() {
     return stopTokens;
+  }
+
+  /** generation_config.json's {@code repetition_penalty} (1 when absent: no penalty). */
+  public double repetitionPenalty() {
+    return repetitionPenalty;
   }
 
   /** Preprocesses {@code images} as transformers' image processor does, then {@code prompt(tokenIds, pixels)}. */

@@ -206,6 +206,13 @@ class QwenVlParityTest {
       TABLE.note(c.label, c.input, "greedy tokens", same + "/" + expected.length + " equal");
       assertThat(generation.tokens()).as("greedy tokens").isEqualTo(expected);
       assertThat(generation.stopped()).isFalse();
+      if (ref.has("generated_penalised")) {
+        Sampler penalised = Sampler.of(0, 0, 1, model.repetitionPenalty(), 0);
+        int[] tokens = model.generate(prompt, NEW_TOKENS, Set.of(), penalised, ForwardObserver.NONE, token -> {})
+            .tokens();
+        assertThat(model.repetitionPenalty()).isEqualTo(1.05);
+        assertThat(tokens).as("greedy tokens, repetition penalty").isEqualTo(ref.ints("generated_penalised"));
+      }
     }
   }
 
