@@ -208,6 +208,7 @@ final class QwenText {
     }
     rotaryTables(positions, offset, n, ws);
     Matrix hidden = new Matrix(x, n, c);
+    Matrix mixed = new Matrix(ws.projected, n, c);
     for (int l = 0; l < layers.size(); l++) {
       Layer layer = layers.get(l);
       layer.inputNorm.apply(x, n, ws.normed);
@@ -215,7 +216,7 @@ final class QwenText {
         case SelfAttention a -> attend(a, l, n, start, cache, ws);
         case DeltaNet d -> d.net.forward(ws.normed, n, cache.deltaStates[l], ws.deltaNet, ws.projected);
       }
-      observer.decoderMixer(l, start, new Matrix(ws.projected, n, c));
+      observer.decoderMixer(l, start, mixed);
       for (int i = 0; i < n * c; i++) x[i] += ws.projected[i];
 
       layer.postNorm.apply(x, n, ws.normed);
