@@ -30,7 +30,7 @@ public final class ExclusionList {
   private ExclusionList() {}
 
   /**
-   * @param kept Linear modules left unquantized, checkpoint spelling, in model order
+   * @param kept Linear modules left unquantized, checkpoint spelling (listed in the map's module order)
    * @param quantized Linear modules quantized, checkpoint spelling
    * @throws VlmqException when a kept module's every name is a substring of a quantized module's name
    */
@@ -38,7 +38,8 @@ public final class ExclusionList {
     var forbidden = new ArrayList<String>();
     for (var q : quantized) forbidden.addAll(spellings(map, q));
     var out = new LinkedHashSet<String>();
-    for (var module : kept) {
+    var keptSet = Set.copyOf(kept);
+    for (var module : map.linearModules().stream().filter(keptSet::contains).toList()) {
       var safe = spellings(map, module).stream().filter(e -> matchesNone(e, forbidden)).toList();
       if (safe.isEmpty()) {
         throw new VlmqException("cannot exclude " + module + " from ModelOpt quantization: every spelling of it is"

@@ -127,9 +127,15 @@ public record ModelOptLayout(String module, QuantAlgo algo, List<Link> links) {
       }
     }
 
-    /** This link with the compressed-tensors side stored as {@code dtype} (F32 where the model dtype cannot hold a scale). */
-    public Link withCompressedTensorsDtype(DType dtype) {
-      return new Link(new TensorSpec(compressedTensors.name(), dtype, compressedTensors.shape()), modelOpt, transform);
+    /**
+     * This link with the compressed-tensors side stored as {@code spec} (same name and element count): a checkpoint's
+     * actual scale dtype, or F32 where the model dtype cannot hold a ModelOpt scale.
+     */
+    public Link withCompressedTensors(TensorSpec spec) {
+      if (!spec.name().equals(compressedTensors.name()) || spec.elementCount() != compressedTensors.elementCount()) {
+        throw new IllegalArgumentException(spec + " cannot stand for " + compressedTensors);
+      }
+      return new Link(spec, modelOpt, transform);
     }
   }
 
@@ -245,11 +251,6 @@ public record ModelOptLayout(String module, QuantAlgo algo, List<Link> links) {
   /** The compressed-tensors tensors the links read (the layout's, plus static activation scales). */
   public List<TensorSpec> compressedTensorsSpecs() {
     return links.stream().map(Link::compressedTensors).toList();
-  }
-
-  /** This layout with one link's compressed-tensors side replaced. */
-  public ModelOptLayout with(Link replaced, Link by) {
-    return new ModelOptLayout(module, algo, links.stream().map(l -> l.equals(replaced) ? by : l).toList());
   }
 
   private static Link link(LinearLayout ct, LinearParam param, String suffix, DType dtype, Transform transform,
