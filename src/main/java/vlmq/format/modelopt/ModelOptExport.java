@@ -29,9 +29,27 @@ public record ModelOptExport(ObjectNode hfQuantConfig, ObjectNode quantizationCo
   public static final String FORMAT_VERSION = "0.39.0";
   static final String VLMQ = "vlmq";
   static final String COMPRESSED_TENSORS = "compressed_tensors";
-  private static final String NOTE = "written by vlmq in NVIDIA ModelOpt's checkpoint format (not by ModelOpt);"
-      + " producer names the format for the readers that require it";
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** {@code producer.version} and what the {@code vlmq} object says about who made the checkpoint. */
+  public record Producer(String version, String note) {
+    /** Tensors and configs written by vlmq. */
+    public static final Producer VLMQ = new Producer(FORMAT_VERSION, "written by vlmq in NVIDIA ModelOpt's checkpoint"
+        + " format (not by ModelOpt); producer names the format for the readers that require it");
+
+    /** A ModelOpt export (of {@code version}, if known) whose configs or tensors vlmq repaired. */
+    public static Producer repaired(String version) {
+      return new Producer(version.isEmpty() ? FORMAT_VERSION : version, "exported by ModelOpt"
+          + (version.isEmpty() ? "" : " " + version) + "; configs (and tensors where listed by vlmq repair) rewritten"
+          + " by vlmq");
+    }
+  }
+
+  /** Files for a checkpoint vlmq writes ({@link Producer#VLMQ}). */
+  public static ModelOptExport of(QuantAlgo algo, Optional<String> kvCacheQuantAlgo, List<String> exclusions,
+      JsonNode compressedTensors) {
+    return of(algo, kvCacheQuantAlgo, exclusions, Producer.VLMQ, compressedTensors);
+  }
 
   /**
    * @param kvCacheQuantAlgo {@code FP8} when the checkpoint carries KV-cache scales, else empty
@@ -40,15 +58,15 @@ public record ModelOptExport(ObjectNode hfQuantConfig, ObjectNode quantizationCo
    *     {@code vlmq.compressed_tensors}; null when there is none (a checkpoint exported by ModelOpt)
    */
   public static ModelOptExport of(QuantAlgo algo, Optional<String> kvCacheQuantAlgo, List<String> exclusions,
-      JsonNode compressedTensors) {
+      Producer producer, JsonNode compressedTensors) {
     var hf = JSON.createObjectNode();
-    producer(hf);
+    producer(hf, producer);
     var q = hf.putObject("quantization");
     q.put("quant_algo", algo.name());
     kvCacheQuantAlgo.ifPresentOrElse(kv -> q.put("kv_cache_quant_algo", kv), () -> q.putNull("kv_cache_quant_algo"));
     exclusions.forEach(q.putArray("exclude_modules")::add);
     if (algo.isNvfp4()) q.put("group_size", ModelOptTensors.NVFP4_GROUP);
-    hf.putObject(VLMQ).put("note", NOTE);
+    hf.putObject(VLMQ).put("note", producer.note());
 
     var c = JSON.createObjectNode();
     configGroup(algo).ifPresent(group -> c.putObject("config_groups").set("group_0", group));
@@ -57,11 +75,11 @@ public record ModelOptExport(ObjectNode hfQuantConfig, ObjectNode quantizationCo
     if (algo.isNvfp4()) c.put("group_size", ModelOptTensors.NVFP4_GROUP);
     kvCacheQuantAlgo.ifPresent(kv -> c.putObject("kv_cache_scheme").put("dynamic", false).put("num_bits", 8)
         .put("type", "float"));
-    producer(c);
+    producer(c, producer);
     c.put("quant_algo", algo.name());
     c.put("quant_method", "modelopt");
     var vlmq = c.putObject(VLMQ);
-    vlmq.put("note", NOTE);
+    vlmq.put("note", producer.note());
     if (compressedTensors != null) vlmq.set(COMPRESSED_TENSORS, compressedTensors.deepCopy());
     return new ModelOptExport(hf, c);
   }
@@ -114,8 +132,8 @@ public record ModelOptExport(ObjectNode hfQuantConfig, ObjectNode quantizationCo
     if (groupSize != null) node.put("group_size", groupSize);
   }
 
-  private static void producer(ObjectNode node) {
-    node.putObject("producer").put("name", "modelopt").put("version", FORMAT_VERSION);
+  private static void producer(ObjectNode node, Producer producer) {
+    node.putObject("producer").put("name", "modelopt").put("version", producer.version());
   }
 
   private static void writeJson(Path file, JsonNode node) {
