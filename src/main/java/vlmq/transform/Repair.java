@@ -275,6 +275,7 @@ public final class Repair {
       changes.add(Change.of("", "removed the quantization config: no Linear layer stays quantized", List.of()));
       return rewrite.write(output, staging -> writeConfig(staging, src.config.root(), null));
     }
+    dropUnloadableKvScheme(q, rewrite, changes);
     var ignore = new LinkedHashSet<String>();
     for (var m : src.map.linearModules()) {
       if (remaining.containsKey(m)) continue;
@@ -292,6 +293,24 @@ public final class Repair {
               + (before.size() > 4 ? ", …" : "")) + ")", List.of()));
     }
     return rewrite.write(output, staging -> writeConfig(staging, src.config.root(), q));
+  }
+
+  /**
+   * R14: a {@code kv_cache_scheme} other than FP8 per-tensor symmetric makes vLLM refuse the checkpoint; without it
+   * the KV cache stays bf16, so the scheme and its k/v scales go.
+   */
+  private static void dropUnloadableKvScheme(ObjectNode q, Rewrite rewrite, List<Change> changes) {
+    var kv = q.path("kv_cache_scheme");
+    if (!kv.isObject()) return;
+    boolean loadable = kv.path("type").asText("int").equals("float") && kv.path("num_bits").asInt(8) == 8
+        && kv.path("strategy").asText("tensor").equals("tensor") && kv.path("symmetric").asBoolean(true);
+    if (loadable) return;
+    var dropped = rewrite.specs().stream().map(TensorSpec::name).filter(n -> n.matches(".*\\.[kv]_(scale|zero_point)"))
+        .toList();
+    dropped.forEach(rewrite::drop);
+    q.putNull("kv_cache_scheme");
+    changes.add(Change.of("R14", "dropped kv_cache_scheme " + kv + " (vLLM runs FP8 per-tensor symmetric KV caches"
+        + " only) and its k/v tensors; the KV cache stays bf16", dropped));
   }
 
   /** config.json with {@code quantizationConfig} (removed when null), as Python's json.dumps writes it. */
