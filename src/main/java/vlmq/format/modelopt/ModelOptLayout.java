@@ -20,8 +20,9 @@ import vlmq.recipe.Strategy;
  * One quantized Linear in both formats: the ModelOpt tensors (engine-loading-rules §4.2) that hold what a
  * compressed-tensors layout holds, each linked to the compressed-tensors tensor it comes from. The codes never
  * change; scales are widened to ModelOpt's F32, a per-tensor scale is repeated per channel, and NVFP4's tensor-wide
- * scales are inverted ({@link Reciprocal}). Every link runs both ways, exactly: narrowing back to the model dtype is
- * exact for values that came from it, and the way back refuses values it would have to round.
+ * scales are inverted ({@link Reciprocal}). Every link runs both ways, exactly for values that came from
+ * compressed-tensors: narrowing back to the model dtype is exact for values of it, and the way back reports values it
+ * would have to round.
  * <pre>
  *   compressed-tensors scheme                            ModelOpt quant_algo          scale links
  *   FP8 channel weights, dynamic per-token FP8 input     FP8_PER_CHANNEL_PER_TOKEN    weight_scale [O,1] → [O] F32
@@ -43,12 +44,21 @@ public record ModelOptLayout(String module, QuantAlgo algo, List<Link> links) {
     WIDEN,
     /** The one per-tensor value repeated for every output channel, as F32; collapsed back when all are equal. */
     BROADCAST,
-    /** The F32 reciprocal, chosen so that the plain reciprocal of it gives the original back. */
+    /** The F32 reciprocal; back, the reciprocal that is a value of the model dtype where one maps forward alike. */
     RECIPROCAL
   }
 
-  /** One ModelOpt tensor and the compressed-tensors tensor it holds the content of. */
-  public record Link(TensorSpec compressedTensors, TensorSpec modelOpt, Transform transform) {
+  /**
+   * One ModelOpt tensor and the compressed-tensors tensor it holds the content of.
+   *
+   * @param grid the dtype whose values the compressed-tensors tensor holds (its own dtype; for NVFP4's F32 global
+   *     scales the model dtype they were rounded to)
+   */
+  public record Link(TensorSpec compressedTensors, TensorSpec modelOpt, Transform transform, DType grid) {
+    Link(TensorSpec compressedTensors, TensorSpec modelOpt, Transform transform) {
+      this(compressedTensors, modelOpt, transform, compressedTensors.dtype());
+    }
+
     /** Writes the ModelOpt tensor from the compressed-tensors one's bytes. */
     public void toModelOpt(MemorySegment ct, MemorySegment mo) {
       var dtype = compressedTensors.dtype();
@@ -63,7 +73,7 @@ public record ModelOptLayout(String module, QuantAlgo algo, List<Link> links) {
           float v = FloatElements.get(ct, dtype, 0);
           for (long i = 0; i < modelOpt.elementCount(); i++) FloatElements.set(mo, DType.F32, i, v);
         }
-        case RECIPROCAL -> FloatElements.set(mo, DType.F32, 0, Reciprocal.invertible(FloatElements.get(ct, dtype, 0)));
+        case RECIPROCAL -> FloatElements.set(mo, DType.F32, 0, Reciprocal.toModelOpt(FloatElements.get(ct, dtype, 0)));
       }
     }
 
@@ -74,10 +84,9 @@ public record ModelOptLayout(String module, QuantAlgo algo, List<Link> links) {
     public Optional<String> roundTripProblem(MemorySegment ct) {
       if (transform != Transform.RECIPROCAL) return Optional.empty();
       float g = FloatElements.get(ct, compressedTensors.dtype(), 0);
-      float back = Reciprocal.inverse(Reciprocal.invertible(g));
+      float back = Reciprocal.toCompressedTensors(Reciprocal.toModelOpt(g), grid);
       if (Float.floatToRawIntBits(back) == Float.floatToRawIntBits(g)) return Optional.empty();
-      return Optional.of(compressedTensors.name() + " = " + g + " has no f32 reciprocal whose reciprocal is " + g
-          + "; converting back gives " + back);
+      return Optional.of(compressedTensors.name() + " = " + g + " (not a " + grid + " value) comes back as " + back);
     }
 
     /**
@@ -123,7 +132,8 @@ public record ModelOptLayout(String module, QuantAlgo algo, List<Link> links) {
           }
         }
         case BROADCAST -> FloatElements.set(ct, dtype, 0, FloatElements.get(mo, DType.F32, 0));
-        case RECIPROCAL -> FloatElements.set(ct, dtype, 0, Reciprocal.inverse(FloatElements.get(mo, DType.F32, 0)));
+        case RECIPROCAL -> FloatElements.set(ct, dtype, 0,
+            Reciprocal.toCompressedTensors(FloatElements.get(mo, DType.F32, 0), grid));
       }
     }
 
@@ -135,7 +145,7 @@ public record ModelOptLayout(String module, QuantAlgo algo, List<Link> links) {
       if (!spec.name().equals(compressedTensors.name()) || spec.elementCount() != compressedTensors.elementCount()) {
         throw new IllegalArgumentException(spec + " cannot stand for " + compressedTensors);
       }
-      return new Link(spec, modelOpt, transform);
+      return new Link(spec, modelOpt, transform, transform == Transform.RECIPROCAL ? grid : spec.dtype());
     }
   }
 
@@ -231,11 +241,13 @@ public record ModelOptLayout(String module, QuantAlgo algo, List<Link> links) {
         links.add(link(ct, LinearParam.WEIGHT_PACKED, ModelOptTensors.WEIGHT, DType.U8, Transform.COPY, out, in / 2));
         links.add(link(ct, LinearParam.WEIGHT_SCALE, ModelOptTensors.WEIGHT_SCALE, DType.F8_E4M3, Transform.COPY, out,
             in / ModelOptTensors.NVFP4_GROUP));
-        links.add(link(ct, LinearParam.WEIGHT_GLOBAL_SCALE, ModelOptTensors.WEIGHT_SCALE_2, DType.F32,
-            Transform.RECIPROCAL, scalar));
+        links.add(new Link(ct.get(LinearParam.WEIGHT_GLOBAL_SCALE).spec(),
+            new TensorSpec(m + "." + ModelOptTensors.WEIGHT_SCALE_2, DType.F32, scalar), Transform.RECIPROCAL,
+            ct.weightDtype()));
         if (algo == QuantAlgo.NVFP4) {
           links.add(new Link(new TensorSpec(m + "." + CT_INPUT_GLOBAL_SCALE, DType.F32, new long[] {1}),
-              new TensorSpec(m + "." + ModelOptTensors.INPUT_SCALE, DType.F32, scalar), Transform.RECIPROCAL));
+              new TensorSpec(m + "." + ModelOptTensors.INPUT_SCALE, DType.F32, scalar), Transform.RECIPROCAL,
+              ct.weightDtype()));
         }
       }
       default -> throw new IllegalStateException(algo.name());

@@ -1,43 +1,40 @@
 package vlmq.format.modelopt;
 
+import vlmq.numeric.Bf16;
+import vlmq.numeric.DType;
+import vlmq.numeric.F16;
+
 /**
- * Reciprocals that survive a round trip. NVFP4's tensor-wide scales are stored inverted between the formats:
- * compressed-tensors keeps the quantization scale ({@code weight_global_scale = 448·6 / amax}), ModelOpt the
- * dequantization scale ({@code weight_scale_2 = amax / (448·6)}). The plain f32 {@code 1/(1/g)} is not {@code g} for
- * about one f32 in five (bf16-representable ones included, e.g. 1.75), so the way to ModelOpt picks, among the f32
- * values next to {@code 1/g}, the one nearest to {@code 1/g} whose own f32 reciprocal is exactly {@code g}; the way
- * back is the plain f32 {@code 1/x}. Both scales still agree to within one f32 ulp.
+ * NVFP4's tensor-wide scales, stored inverted between the formats: compressed-tensors keeps the quantization scale
+ * ({@code weight_global_scale = 448·6 / amax}, a value of the model dtype: its quantizer rounds it to bf16 for bf16
+ * models), ModelOpt the dequantization scale ({@code weight_scale_2 = amax / (448·6)}, f32).
+ *
+ * <p>The way to ModelOpt is the correctly rounded f32 reciprocal. The f32 reciprocal of that is not always the
+ * original (1.75 comes back as 1.7499999, and for values above √2 no f32 at all has 1.75 as its reciprocal), so the
+ * way back first tries the reciprocal rounded to the model dtype and takes it when it maps forward to the same
+ * ModelOpt value, i.e. when it is a value compressed-tensors could have written; otherwise (a checkpoint ModelOpt
+ * made) it keeps the plain f32 reciprocal, which loses nothing. For bf16 and f16 global scales the round trip is
+ * exact for every value (an f32 error of an ulp is far below half a bf16/f16 ulp).
  */
 public final class Reciprocal {
-  private static final int NEIGHBOURS = 2;
-
   private Reciprocal() {}
 
-  /**
-   * The f32 nearest to {@code 1/g} among those {@code x} with {@code 1f / x == g} (bitwise), searched within two
-   * ulps of the rounded reciprocal; the rounded reciprocal itself when none is (callers compare
-   * {@code inverse(result)} with {@code g} to tell).
-   */
-  public static float invertible(float g) {
-    float r = 1f / g;
-    if (!Float.isFinite(r) || r == 0f || !Float.isFinite(g)) return r;
-    float best = r;
-    double bestError = Double.POSITIVE_INFINITY;
-    int bits = Float.floatToRawIntBits(r);
-    for (int d = -NEIGHBOURS; d <= NEIGHBOURS; d++) {
-      float x = Float.intBitsToFloat(bits + d);
-      if (Float.floatToRawIntBits(inverse(x)) != Float.floatToRawIntBits(g)) continue;
-      double error = Math.abs((double) x * g - 1.0);
-      if (error < bestError) {
-        best = x;
-        bestError = error;
-      }
-    }
-    return best;
+  /** compressed-tensors' {@code g} → ModelOpt's value: {@code 1f / g}. */
+  public static float toModelOpt(float g) {
+    return 1f / g;
   }
 
-  /** The plain f32 reciprocal, {@code 1f / x}. */
-  public static float inverse(float x) {
-    return 1f / x;
+  /**
+   * ModelOpt's {@code x} → compressed-tensors' value: {@code 1f / x} rounded to {@code grid} (the model dtype) when
+   * that maps back to {@code x} exactly, else {@code 1f / x}.
+   */
+  public static float toCompressedTensors(float x, DType grid) {
+    float plain = 1f / x;
+    float rounded = switch (grid) {
+      case BF16 -> Bf16.round(plain);
+      case F16 -> F16.round(plain);
+      default -> plain;
+    };
+    return Float.floatToRawIntBits(toModelOpt(rounded)) == Float.floatToRawIntBits(x) ? rounded : plain;
   }
 }
