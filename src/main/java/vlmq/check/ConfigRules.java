@@ -98,8 +98,10 @@ final class ConfigRules {
     var fix = convertible
         ? c.convert("compressed-tensors") + "  (the same tensors as a compressed-tensors checkpoint, which this vLLM"
             + " loads)"
-        : c.repair() + "  (rewrites the quantization config in a form this vLLM accepts; unsupported schemes need "
-            + c.quantize("FP8_DYNAMIC") + ")";
+        : q.isModelOpt() || q.isCompressedTensors()
+            ? c.repair() + "  (rewrites the quantization config in a form this vLLM accepts; unsupported schemes"
+                + " need " + c.quantize("FP8_DYNAMIC") + ")"
+            : c.quantize("FP8_DYNAMIC");
     out.add(Finding.of("R9", Severity.ERROR, RuleCatalog.title("R9") + " (" + q.origin() + ")", modules,
         String.join("\n", messages), fix, "[S]"));
   }

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
+import vlmq.format.modelopt.ModelOptTensors;
 import vlmq.io.safetensors.Checkpoint.Tensor;
 
 /**
@@ -89,10 +90,14 @@ final class FusedRules {
         c.quantize(c.schemeName()) + "  (one scheme per fused layer)", "[S] selection, [I] outcome"));
   }
 
-  /** The shard's parameters with dtypes, ignoring shapes (shards of q/k/v differ in out_features). */
+  /**
+   * The shard's parameters with dtypes, ignoring shapes (shards of q/k/v differ in out_features), biases and the
+   * attention's KV-cache scales ModelOpt stores under k_proj/v_proj (they belong to the attention, not the Linear).
+   */
   private static String layout(Shard s) {
     var sorted = new TreeMap<String, Tensor>(s.params());
-    return sorted.entrySet().stream().filter(e -> !e.getKey().equals("bias"))
+    return sorted.entrySet().stream()
+        .filter(e -> !e.getKey().equals("bias") && !ModelOptTensors.ATTENTION_PARAMS.contains(e.getKey()))
         .map(e -> e.getKey() + " " + e.getValue().dtype().headerName()).collect(Collectors.joining(", "));
   }
 

@@ -66,6 +66,8 @@ public final class Repair {
       dropTowerAttention(src, rewrite, changes);
       var quantized = src.quantized();
       var dequantized = dequantized(src, quantized);
+      if (format == CheckpointFormat.MODELOPT) odd(src, quantized, dequantized);
+      renameKvScales(src, rewrite, format, changes);
       dequantize(src, rewrite, quantized, dequantized, changes, format);
       var remaining = new LinkedHashMap<>(quantized);
       remaining.keySet().removeAll(dequantized.keySet());
@@ -125,6 +127,55 @@ public final class Repair {
     return out;
   }
 
+  /**
+   * C3: vLLM builds every ModelOpt layer with the one quant_algo, so layers whose tensors have another layout (or
+   * none ModelOpt knows) are dequantized; the layout most layers have stays.
+   */
+  private static void odd(SourceModel src, Map<String, StoredLinear> quantized, Map<String, String> dequantized) {
+    var byAlgo = new LinkedHashMap<String, List<String>>();
+    for (var module : quantized.keySet()) {
+      if (dequantized.containsKey(module)) continue;
+      var infos = new LinkedHashMap<String, TensorInfo>();
+      src.params(module).forEach((p, t) -> infos.put(p, t.info()));
+      var algo = ModelOptTensors.algoOf(infos).map(Enum::name).orElse("");
+      byAlgo.computeIfAbsent(algo, k -> new ArrayList<>()).add(module);
+    }
+    var keep = byAlgo.entrySet().stream().filter(e -> !e.getKey().isEmpty())
+        .max(java.util.Comparator.comparingInt(e -> e.getValue().size())).map(Map.Entry::getKey).orElse("");
+    byAlgo.forEach((algo, modules) -> {
+      if (!algo.equals(keep)) modules.forEach(m -> dequantized.put(m, "C3"));
+    });
+  }
+
+  /**
+   * R15: KV-cache scales under a projection other than their own ({@code q_proj.k_scale}) are not remapped by vLLM;
+   * they move to the format's own spelling ({@code <attn>.k_proj.k_scale} for ModelOpt, {@code <attn>.k_scale} for
+   * compressed-tensors), or are dropped when that name is already taken.
+   */
+  private static void renameKvScales(SourceModel src, Rewrite rewrite, CheckpointFormat format, List<Change> changes) {
+    var moved = new ArrayList<String>();
+    for (var t : src.checkpoint.tensors()) {
+      var name = t.name();
+      var c = src.map.role(name).component();
+      if (c == Component.VISION || c == Component.PROJECTOR || !name.matches(".*\\.[kv]_scale")) continue;
+      var kind = name.substring(name.length() - "k_scale".length(), name.length() - "_scale".length());
+      var parent = name.substring(0, name.lastIndexOf('.'));
+      var leaf = parent.substring(parent.lastIndexOf('.') + 1);
+      if (!leaf.endsWith("_proj") || leaf.equals(kind + "_proj")) continue;
+      var attention = parent.substring(0, parent.lastIndexOf('.'));
+      var target = format == CheckpointFormat.MODELOPT ? attention + "." + kind + "_proj." + kind + "_scale"
+          : attention + "." + kind + "_scale";
+      if (rewrite.has(target)) rewrite.drop(name);
+      else rewrite.copy(t, target);
+      moved.add(name);
+    }
+    if (!moved.isEmpty()) {
+      changes.add(Change.of("R15", "moved KV-cache scales stored under another projection to "
+          + (format == CheckpointFormat.MODELOPT ? "<attn>.k_proj.k_scale / <attn>.v_proj.v_scale"
+              : "<attn>.k_scale / <attn>.v_scale") + " (dropped where that name was taken)", moved));
+    }
+  }
+
   private static void dequantize(SourceModel src, Rewrite rewrite, Map<String, StoredLinear> quantized,
       Map<String, String> modules, List<Change> changes, CheckpointFormat format) {
     var dtype = src.modelDtype();
@@ -142,6 +193,7 @@ public final class Repair {
         case "C5" -> "dequantized lm_head";
         case "R5" -> "dequantized the quantized shards of fused layers whose other shards are " + dtype;
         case "R6" -> "dequantized fused layers whose shards are quantized differently";
+        case "C3" -> "dequantized layers stored in another layout than the checkpoint's quant_algo";
         default -> "dequantized " + names.size() + " vision tower/projector Linear layers";
       };
       var labels = names.stream().map(m -> quantized.get(m).label()).distinct().toList();
