@@ -108,8 +108,10 @@ final class TowerRules {
     c.m().quant.hfQuantConfig().flatMap(h -> h.excludeModules()).ifPresent(entries::addAll);
     var names = tower.stream().flatMap(l -> l.shards().stream()).flatMap(s -> c.m().map.names(s.module()).all()
         .stream()).distinct().toList();
-    boolean token = entries.stream().anyMatch(e -> !Patterns.isGlob(e)
-        && tower.stream().allMatch(l -> l.vllmName().contains(e) && l.name().contains(e)));
+    // a bare token ends with a dot ('visual.'); towers kept as separate subtrees (LLaVA's vision_tower and
+    // multi_modal_projector) need one each
+    boolean token = tower.stream().allMatch(l -> entries.stream().anyMatch(e -> !Patterns.isGlob(e) && e.endsWith(".")
+        && l.vllmName().contains(e) && l.name().contains(e)));
     boolean exact = tower.stream().flatMap(l -> l.shards().stream()).allMatch(s -> entries.contains(s.module()));
     boolean prefixPair = entries.stream().anyMatch(e -> !Patterns.isGlob(e) && entries.contains(e + ".*")
         && names.stream().allMatch(n -> n.startsWith(e + ".") || !n.contains(e)));

@@ -82,8 +82,9 @@ public final class ExclusionList {
 
   /**
    * The roots of the vision tower and projector when they hold only kept modules: the longest dotted prefix all
-   * their tensors share, taken together (Qwen's {@code visual}) or, when they share none, per component
-   * (LLaVA's {@code model.vision_tower}, {@code model.multi_modal_projector}).
+   * their tensors share, taken together (Qwen's {@code visual}) or, when that is not theirs alone, per component
+   * (LLaVA's {@code vision_tower}, {@code multi_modal_projector}; Idefics3's {@code model.vision_model},
+   * {@code model.connector}).
    */
   private static List<String> towerPrefixes(FamilyMap map, Collection<String> kept, Collection<String> quantized) {
     var keptSet = new LinkedHashSet<>(kept);
@@ -94,14 +95,20 @@ public final class ExclusionList {
       return List.of(); // a quantized tower has no subtree to exclude whole
     }
     if (towerRoles.stream().noneMatch(r -> keptSet.contains(r.module()))) return List.of();
+    var others = map.roles().stream().filter(r -> !TOWER.contains(r.component())).map(TensorRole::name).toList();
     var joint = commonPrefix(towerRoles);
-    if (!joint.isEmpty()) return List.of(joint);
+    if (ownsSubtree(joint, others)) return List.of(joint);
     var out = new ArrayList<String>();
     for (var component : TOWER) {
       var prefix = commonPrefix(towerRoles.stream().filter(r -> r.component() == component).toList());
-      if (!prefix.isEmpty()) out.add(prefix);
+      if (ownsSubtree(prefix, others)) out.add(prefix);
     }
     return out;
+  }
+
+  /** Whether {@code prefix} is a subtree no tensor outside the tower lives in (Idefics3's {@code model} is not). */
+  private static boolean ownsSubtree(String prefix, List<String> others) {
+    return !prefix.isEmpty() && others.stream().noneMatch(n -> n.startsWith(prefix + "."));
   }
 
   /** The longest dotted prefix of every tensor's name ("" when they share none). */
@@ -124,7 +131,8 @@ public final class ExclusionList {
    */
   private static Optional<String> token(FamilyMap map, String prefix, Collection<String> kept,
       List<String> forbidden) {
-    var under = kept.stream().filter(m -> m.startsWith(prefix + ".")).flatMap(m -> spellings(map, m).stream())
+    var under = kept.stream().filter(m -> m.equals(prefix) || m.startsWith(prefix + "."))
+        .flatMap(m -> spellings(map, m).stream())
         .toList();
     if (under.isEmpty()) return Optional.empty();
     for (var segment : map.names(prefix).vllm().split("\\.")) {
