@@ -340,7 +340,8 @@ public final class Repair {
       var arr = q.putArray("ignore");
       ignore.forEach(arr::add);
       changes.add(Change.of("R4", "ignore rewritten as every kept Linear layer under each name vLLM and transformers"
-          + " match (" + ignore.size() + " explicit names; was " + before.size() + " entries"
+          + " match (" + ignore.size() + " explicit names; was " + before.size() + (before.size() == 1 ? " entry"
+              : " entries")
           + (before.isEmpty() ? "" : ": " + String.join(", ", before.subList(0, Math.min(4, before.size())))
               + (before.size() > 4 ? ", …" : "")) + ")", List.of()));
     }
