@@ -17,7 +17,7 @@ import vlmq.quantize.CheckpointFormat;
 import vlmq.quantize.QuantizeJob;
 import vlmq.recipe.Recipe;
 
-/** {@code vlmq quantize}: data-free, vision-preserving quantization into a compressed-tensors or ModelOpt checkpoint. */
+/** {@code vlmq quantize}: data-free, vision-preserving quantization into compressed-tensors or ModelOpt checkpoints. */
 @Command(
     name = "quantize",
     mixinStandardHelpOptions = true,

@@ -24,8 +24,8 @@ final class CompressedTensorsLayout implements OutputLayout {
 
   @Override
   public void writeConfigs(Path staging, QuantizeJob.Planned planned) {
-    QuantizeJob.writeText(staging.resolve("config.json"), PythonJson.dumps(QuantizationConfigJson.withQuantizationConfig(
-        planned.config().root(), quantizationConfig(planned))) + "\n");
+    var config = QuantizationConfigJson.withQuantizationConfig(planned.config().root(), quantizationConfig(planned));
+    QuantizeJob.writeText(staging.resolve("config.json"), PythonJson.dumps(config) + "\n");
   }
 
   /** The {@code quantization_config} compressed-tensors records for the plan. */

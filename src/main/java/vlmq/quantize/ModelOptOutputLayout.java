@@ -81,10 +81,6 @@ final class ModelOptOutputLayout implements OutputLayout {
         CompressedTensorsLayout.quantizationConfig(planned)).write(staging, planned.config().root());
   }
 
-  QuantAlgo algo() {
-    return algo;
-  }
-
   private static LinearParam param(ModuleDecision module, TensorSpec ct) {
     for (var t : module.layout().tensors()) if (t.name().equals(ct.name())) return t.param();
     throw new IllegalStateException(ct.name() + " is not a tensor of " + module.module() + "'s layout");

@@ -221,7 +221,8 @@ public final class QuantizeJob {
         long step = Math.max(align, (UNIT_BYTES / Math.max(1, bytesPerRow)) / align * align);
         TensorStats s = stats.getOrDefault(t, TensorStats.NONE);
         for (long r0 = 0; r0 < rows; r0 += step) {
-          mine.add(new WorkUnit.Quantize(q, t.data(), s, r0, Math.min(rows, r0 + step), bytesPerRow, outputs, completion));
+          mine.add(new WorkUnit.Quantize(q, t.data(), s, r0, Math.min(rows, r0 + step), bytesPerRow, outputs,
+              completion));
         }
       }
       completion.start(mine.size(), finish);

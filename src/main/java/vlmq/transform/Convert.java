@@ -161,7 +161,7 @@ public final class Convert {
         changes);
   }
 
-  /** Per module the links from its ModelOpt tensors to compressed-tensors ones, or why {@code groups} cannot hold them. */
+  /** Per module the links from its ModelOpt tensors to compressed-tensors ones, or why the groups cannot hold them. */
   private record Attempt(Optional<Map<String, List<Link>>> links, String problem) {
     static Attempt failed(String problem) {
       return new Attempt(Optional.empty(), problem);
@@ -212,7 +212,9 @@ public final class Convert {
         links.add(link);
       }
       var leftover = leftovers(src, module, links.stream().map(l -> l.modelOpt().name()).toList());
-      if (!leftover.isEmpty()) return Attempt.failed(module + " also stores " + leftover + ", which " + algo + " has not");
+      if (!leftover.isEmpty()) {
+        return Attempt.failed(module + " also stores " + leftover + ", which " + algo + " has not");
+      }
       out.put(module, links);
     }
     if (!widened.isEmpty()) {
@@ -284,7 +286,8 @@ public final class Convert {
     return QuantizationArgs.builder(8, QuantType.FLOAT).strategy(Strategy.TENSOR).build();
   }
 
-  private static Optional<String> kvToModelOpt(SourceModel src, Rewrite rewrite, JsonNode scheme, List<Change> changes) {
+  private static Optional<String> kvToModelOpt(SourceModel src, Rewrite rewrite, JsonNode scheme,
+      List<Change> changes) {
     if (scheme.isMissingNode() || scheme.isNull()) return Optional.empty();
     if (!scheme.path("type").asText("").equals("float") || scheme.path("num_bits").asInt(0) != 8) {
       throw new VlmqException("kv_cache_scheme " + scheme + " has no ModelOpt counterpart (ModelOpt's FP8 KV cache is"

@@ -20,7 +20,8 @@ import vlmq.numeric.Fp8E4m3;
  * <pre>
  *   dq   = f16(f32(code) × f32(f16(s)))          per_tensor_dequantize: fp8 → fp16, times the 0-dim f32 scale,
  *                                                which the CUDA kernel casts to the fp16 operand dtype
- *   code = e4m3_rne(clamp(f32(dq) × (1f / S), ±448))   static_scaled_fp8_quant (scaled_fp8_conversion, inverted scale)
+ *   code = e4m3_rne(clamp(f32(dq) × (1f / S), ±448))
+ *                                                static_scaled_fp8_quant (scaled_fp8_conversion, inverted scale)
  * </pre>
  * Read in source, not run on a GPU. Static input scales of the shards become their maximum, which is what vLLM
  * uses for the fused layer.

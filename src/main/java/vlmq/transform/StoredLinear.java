@@ -3,7 +3,6 @@ package vlmq.transform;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -17,10 +16,10 @@ import vlmq.numeric.Fp4E2m1;
 import vlmq.numeric.Fp8E4m3;
 
 /**
- * A quantized Linear as a checkpoint stores it, compressed-tensors or ModelOpt, read back to real values one row at
- * a time: {@code x = (code − zero_point) × scale}, computed in f32 (for NVFP4 the scale is the block scale divided by
- * compressed-tensors' global scale, or times ModelOpt's {@code weight_scale_2}). Which elements share a scale follows
- * from the scale tensor's shape:
+ * A quantized Linear as a checkpoint stores it, compressed-tensors or ModelOpt, read back to real values one row
+ * at a time: {@code x = (code − zero_point) × scale}, computed in f32 (for NVFP4 the scale is the block scale times
+ * the f32 reciprocal of compressed-tensors' global scale, or times ModelOpt's {@code weight_scale_2}). Which
+ * elements share a scale follows from the scale tensor's shape:
  * <pre>
  *   weight F8_E4M3 [O, I]                     weight_scale: 1 value (tensor), O values (channel), [O, I/g] (groups),
  *                                             [⌈O/128⌉, ⌈I/128⌉] or ModelOpt's [O/128, 1, I/128, 1] (blocks),
@@ -41,7 +40,6 @@ final class StoredLinear {
   /** How the codes are stored. */
   enum Codes { FP8, INT8, PACKED_INT, FP4 }
 
-  private final String module;
   private final String label;
   private final Codes codes;
   private final Tensor codeTensor;
@@ -52,11 +50,9 @@ final class StoredLinear {
   private final Grid zeroPoint;
   /** Multiplies every scale: 1/weight_global_scale (compressed-tensors NVFP4), weight_scale_2 (ModelOpt), else 1. */
   private final float scaleFactor;
-  private final List<String> tensors;
 
-  private StoredLinear(String module, String label, Codes codes, Tensor codeTensor, int bits, long rows, long cols,
-      Grid scale, Grid zeroPoint, float scaleFactor, List<String> tensors) {
-    this.module = module;
+  private StoredLinear(String label, Codes codes, Tensor codeTensor, int bits, long rows, long cols,
+      Grid scale, Grid zeroPoint, float scaleFactor) {
     this.label = label;
     this.codes = codes;
     this.codeTensor = codeTensor;
@@ -66,7 +62,6 @@ final class StoredLinear {
     this.scale = scale;
     this.zeroPoint = zeroPoint;
     this.scaleFactor = scaleFactor;
-    this.tensors = List.copyOf(tensors);
   }
 
   /**
@@ -90,11 +85,6 @@ final class StoredLinear {
       throw new VlmqException(module + " stores " + (packed != null ? packed : weight).dtype() + " codes without a"
           + " weight_scale: its real values cannot be recovered; re-quantize from the original model");
     }
-    var used = new ArrayList<String>();
-    for (var p : List.of("weight", "weight_packed", "weight_scale", "weight_scale_2", "weight_global_scale",
-        "weight_zero_point", "weight_shape")) {
-      if (params.containsKey(p)) used.add(params.get(p).name());
-    }
     var zp = params.get("weight_zero_point");
     if (packed != null && packed.dtype() == DType.U8 || weight != null && weight.dtype() == DType.U8) {
       var c = packed != null ? packed : weight;
@@ -103,16 +93,16 @@ final class StoredLinear {
       var global = params.get("weight_global_scale");
       var second = params.get("weight_scale_2");
       if (scaleTensor.dtype() == DType.U8) {
-        return Optional.of(new StoredLinear(module, "MXFP4", Codes.FP4, c, 4, o, i, grid(scaleTensor, o, i),
-            null, 1f, used));
+        return Optional.of(new StoredLinear("MXFP4", Codes.FP4, c, 4, o, i, grid(scaleTensor, o, i),
+            null, 1f));
       }
       float factor = global != null ? 1f / FloatElements.get(global.data(), global.dtype(), 0)
           : second != null ? FloatElements.get(second.data(), second.dtype(), 0) : Float.NaN;
       if (Float.isNaN(factor)) {
         throw new VlmqException(module + ": NVFP4 codes without weight_global_scale or weight_scale_2");
       }
-      return Optional.of(new StoredLinear(module, global != null ? "NVFP4" : "NVFP4 (ModelOpt)", Codes.FP4, c, 4, o,
-          i, grid(scaleTensor, o, i), null, factor, used));
+      return Optional.of(new StoredLinear(global != null ? "NVFP4" : "NVFP4 (ModelOpt)", Codes.FP4, c, 4, o,
+          i, grid(scaleTensor, o, i), null, factor));
     }
     if (packed != null) {
       var shape = params.get("weight_shape");
@@ -132,23 +122,19 @@ final class StoredLinear {
             + " does not hold weight_shape [" + o + ", " + i + "]");
       }
       var s = grid(scaleTensor, o, i);
-      return Optional.of(new StoredLinear(module, "INT" + bits + " packed", Codes.PACKED_INT, packed, bits, o, i, s,
-          zp == null ? null : zeroPoint(zp, s, bits, o, i), 1f, used));
+      return Optional.of(new StoredLinear("INT" + bits + " packed", Codes.PACKED_INT, packed, bits, o, i, s,
+          zp == null ? null : zeroPoint(zp, s, bits, o, i), 1f));
     }
     long o = weight.shape()[0];
     long i = weight.shape()[1];
     return switch (weight.dtype()) {
-      case F8_E4M3 -> Optional.of(new StoredLinear(module, "FP8", Codes.FP8, weight, 8, o, i,
-          grid(scaleTensor, o, i), null, 1f, used));
-      case I8 -> Optional.of(new StoredLinear(module, "INT8", Codes.INT8, weight, 8, o, i,
-          grid(scaleTensor, o, i), zp == null ? null : grid(zp, o, i), 1f, used));
+      case F8_E4M3 -> Optional.of(new StoredLinear("FP8", Codes.FP8, weight, 8, o, i,
+          grid(scaleTensor, o, i), null, 1f));
+      case I8 -> Optional.of(new StoredLinear("INT8", Codes.INT8, weight, 8, o, i,
+          grid(scaleTensor, o, i), zp == null ? null : grid(zp, o, i), 1f));
       default -> throw new VlmqException(module + ".weight is " + weight.dtype() + "; vlmq reads FP8, INT8, packed"
           + " INT, NVFP4 and MXFP4 weights");
     };
-  }
-
-  String module() {
-    return module;
   }
 
   /** The storage, e.g. {@code FP8 per-channel}. */
@@ -162,11 +148,6 @@ final class StoredLinear {
 
   long cols() {
     return cols;
-  }
-
-  /** The tensors this reader consumes (they are replaced when the module is written back). */
-  List<String> tensors() {
-    return tensors;
   }
 
   /** Row {@code r}'s real values into {@code out[0, cols)}. */
@@ -260,7 +241,9 @@ final class StoredLinear {
   }
 
   private static Grid zeroPoint(Tensor zp, Grid scale, int bits, long o, long i) {
-    if (zp.dtype() == DType.I32 && scale instanceof Dense d) return new PackedColumns(zp, bits, d.colsPer(), d.perRow());
+    if (zp.dtype() == DType.I32 && scale instanceof Dense d) {
+      return new PackedColumns(zp, bits, d.colsPer(), d.perRow());
+    }
     return grid(zp, o, i);
   }
 }

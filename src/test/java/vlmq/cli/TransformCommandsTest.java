@@ -45,7 +45,8 @@ class TransformCommandsTest {
             + " global scales inverted): model.layers.{0,1}.mlp.down_proj,")
         .contains("      excluded 13 kept Linear layers with 31 entries under ignore and exclude_modules")
         .endsWith("next: vlmq check " + mo + "\n");
-    var back = run(new ConvertCommand(), mo.toString(), "--to", "compressed-tensors", "-o", tmp.resolve("b").toString());
+    var back = run(new ConvertCommand(), mo.toString(), "--to", "compressed-tensors", "-o",
+        tmp.resolve("b").toString());
     assertThat(back.code()).isZero();
     assertThat(back.out()).contains("wrote 14 Linear layers as compressed-tensors nvfp4-pack-quantized");
   }

@@ -20,7 +20,8 @@ class ModelOptInspectionTest {
   @CsvSource({"FP8_DYNAMIC, FP8 per-channel, FP8_PER_CHANNEL_PER_TOKEN",
       "NVFP4A16, NVFP4 weight-only (ModelOpt W4A16_NVFP4), W4A16_NVFP4"})
   void labelsModelOptLayouts(String scheme, String label, String algo, @TempDir Path tmp) {
-    var out = QuantizeJob.run(new QuantizeJob.Request(Path.of("src/test/resources/fixtures/qwen2_5_vl"), tmp.resolve("o"),
+    var fixture = Path.of("src/test/resources/fixtures/qwen2_5_vl");
+    var out = QuantizeJob.run(new QuantizeJob.Request(fixture, tmp.resolve("o"),
         Recipe.fromPreset(scheme, List.of()), false, CheckpointWriter.DEFAULT_MAX_SHARD_BYTES, 1,
         CheckpointFormat.MODELOPT), ProgressListener.NONE).output();
     var inspection = Inspector.inspect(out);

@@ -19,7 +19,8 @@ class ModelOptFamiliesTest {
   @ValueSource(strings = {"qwen2_vl", "qwen2_5_vl", "qwen2_5_vl_native", "qwen3_vl", "qwen3_5", "llava",
       "llava_legacy", "mistral3", "gemma3", "idefics3", "internvl"})
   void exclusionsKeepEveryTowerUnquantized(String family, @TempDir Path tmp) {
-    var out = QuantizeJob.run(new QuantizeJob.Request(Path.of("src/test/resources/fixtures/" + family), tmp.resolve("o"),
+    var fixture = Path.of("src/test/resources/fixtures/" + family);
+    var out = QuantizeJob.run(new QuantizeJob.Request(fixture, tmp.resolve("o"),
         Recipe.fromPreset("FP8_DYNAMIC", List.of()), false, CheckpointWriter.DEFAULT_MAX_SHARD_BYTES, 2,
         CheckpointFormat.MODELOPT), ProgressListener.NONE).output();
     var report = Checker.check(out, Target.defaults());

@@ -97,7 +97,8 @@ class ModelOptQuantizeTest {
     assertThat(q.path("quant_method").asText()).isEqualTo("modelopt");
     assertThat(exclude).contains("visual.blocks.0.attn.qkv", "model.visual.blocks.0.attn.qkv", "visual.merger.mlp.0",
         "visual", "visual.*", "model.visual", "model.visual.*", "visual.", "lm_head");
-    assertThat(exclude).noneMatch(e -> e.contains("layers") || e.equals("model") || e.endsWith("*") && !e.endsWith(".*"));
+    assertThat(exclude)
+        .noneMatch(e -> e.contains("layers") || e.equals("model") || e.endsWith("*") && !e.endsWith(".*"));
     assertThat(q.path("vlmq").path("compressed_tensors").path("quant_method").asText())
         .isEqualTo("compressed-tensors");
     try (Stream<Path> files = Files.list(mo)) {

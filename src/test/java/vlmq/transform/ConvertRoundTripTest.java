@@ -56,8 +56,10 @@ class ConvertRoundTripTest {
 
     int compared = sameTensors(ct, back.output());
     assertThat(compared).isEqualTo(tensorCount(ct));
-    assertThat(Files.readString(back.output().resolve("config.json"))).isEqualTo(Files.readString(ct.resolve("config.json")));
-    assertThat(Files.mismatch(back.output().resolve("model.safetensors"), ct.resolve("model.safetensors"))).isEqualTo(-1);
+    assertThat(Files.readString(back.output().resolve("config.json")))
+        .isEqualTo(Files.readString(ct.resolve("config.json")));
+    assertThat(Files.mismatch(back.output().resolve("model.safetensors"), ct.resolve("model.safetensors")))
+        .isEqualTo(-1);
     assertThat(back.output().resolve("hf_quant_config.json")).doesNotExist();
 
     // quantize --format modelopt is the same checkpoint as quantize + convert

@@ -22,8 +22,8 @@ class RepairTest {
   private static final Path FIXTURE = Path.of("src/test/resources/fixtures/qwen2_5_vl");
 
   private static Path quantize(Recipe recipe, boolean vision, Path out) {
-    return QuantizeJob.run(new QuantizeJob.Request(FIXTURE, out, recipe, vision, CheckpointWriter.DEFAULT_MAX_SHARD_BYTES,
-        2), ProgressListener.NONE).output();
+    return QuantizeJob.run(new QuantizeJob.Request(FIXTURE, out, recipe, vision,
+        CheckpointWriter.DEFAULT_MAX_SHARD_BYTES, 2), ProgressListener.NONE).output();
   }
 
   /** Findings of {@code vlmq check} at vLLM main, less C4 (the fixture ships no tokenizer). */

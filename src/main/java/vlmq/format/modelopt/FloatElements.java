@@ -47,10 +47,4 @@ public final class FloatElements {
       default -> false;
     };
   }
-
-  /** Whether every element of a {@code count}-element F32 tensor is a value of {@code dtype}. */
-  public static boolean allFit(MemorySegment f32, long count, DType dtype) {
-    for (long i = 0; i < count; i++) if (!fits(get(f32, DType.F32, i), dtype)) return false;
-    return true;
-  }
 }

@@ -24,14 +24,14 @@ import vlmq.recipe.Strategy;
  * compressed-tensors: narrowing back to the model dtype is exact for values of it, and the way back reports values it
  * would have to round.
  * <pre>
- *   compressed-tensors scheme                            ModelOpt quant_algo          scale links
- *   FP8 channel weights, dynamic per-token FP8 input     FP8_PER_CHANNEL_PER_TOKEN    weight_scale [O,1] → [O] F32
- *   FP8 tensor weights, dynamic per-token FP8 input      FP8_PER_CHANNEL_PER_TOKEN    weight_scale [1] → [O] F32 (repeated)
- *   FP8 tensor weights, static tensor FP8 input          FP8                          weight_scale, input_scale [1] → [] F32
- *   FP8 128×128 block weights (dynamic or no input)      FP8_PB_WO                    weight_scale [O/128,I/128] → [O/128,1,I/128,1]
- *   NVFP4 weights, no input quantization                 W4A16_NVFP4                  weight_global_scale g → weight_scale_2 1/g
- *   NVFP4 weights and input                              NVFP4                        also input_global_scale → input_scale 1/g
- *   (compressed-tensors weight_packed is ModelOpt's weight; the FP8 block scales of NVFP4 are copied as they are)
+ *   compressed-tensors scheme                  ModelOpt quant_algo         scale links
+ *   FP8 channel weights, dynamic token input   FP8_PER_CHANNEL_PER_TOKEN   weight_scale [O,1] → F32 [O]
+ *   FP8 tensor weights, dynamic token input    FP8_PER_CHANNEL_PER_TOKEN   weight_scale [1] → F32 [O] (repeated)
+ *   FP8 tensor weights, static tensor input    FP8                         weight_scale, input_scale [1] → F32 []
+ *   FP8 128×128 blocks (dynamic or no input)   FP8_PB_WO                   weight_scale → F32 [O/128,1,I/128,1]
+ *   NVFP4 weights, no input quantization       W4A16_NVFP4                 weight_global_scale g → weight_scale_2 1/g
+ *   NVFP4 weights and input                    NVFP4                       and input_global_scale → input_scale
+ *   (compressed-tensors' weight_packed is ModelOpt's weight; NVFP4's FP8 block scales are copied as they are)
  * </pre>
  */
 public record ModelOptLayout(String module, QuantAlgo algo, List<Link> links) {
@@ -258,11 +258,6 @@ public record ModelOptLayout(String module, QuantAlgo algo, List<Link> links) {
   /** The tensors to declare for the ModelOpt checkpoint, in link order. */
   public List<TensorSpec> modelOptSpecs() {
     return links.stream().map(Link::modelOpt).toList();
-  }
-
-  /** The compressed-tensors tensors the links read (the layout's, plus static activation scales). */
-  public List<TensorSpec> compressedTensorsSpecs() {
-    return links.stream().map(Link::compressedTensors).toList();
   }
 
   private static Link link(LinearLayout ct, LinearParam param, String suffix, DType dtype, Transform transform,
