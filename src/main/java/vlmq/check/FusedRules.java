@@ -129,8 +129,9 @@ final class FusedRules {
     out.add(Finding.of("R10", Severity.SILENT, RuleCatalog.title("R10"), layers,
         "no error: vLLM takes max() of the shards' global scales and does not requantize the FP8 block scales, so"
             + " the smaller-scaled shards come out mis-scaled — " + example,
-        c.quantize(c.schemeName()) + "  (shares one global scale across the shards of each fused layer, as"
-            + " ModelOpt and llm-compressor do)", "[S] + [I]"));
+        c.repair() + "  (requantizes the other shards under the layer's shared global scale; or "
+            + c.quantize(c.schemeName()) + ", which shares one global scale as ModelOpt and llm-compressor do)",
+        "[S] + [I]"));
   }
 
   private static boolean isNvfp4(Layer layer) {

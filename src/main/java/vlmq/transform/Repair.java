@@ -35,7 +35,11 @@ import vlmq.quantize.CheckpointFormat;
  *   <li>quantized Linear layers of the tower, projector and lm_head (R2, P1, C5), and the quantized shards of fused
  *       layers whose shards disagree (R5, R6), are dequantized to the model dtype ({@link StoredLinear});
  *   <li>FP8 per-tensor shards of a fused layer with different scales are requantized to the largest one offline, as
- *       vLLM's {@code requantize_with_max_scale} would at load ({@link FusedScales}), and their input scales unified;
+ *       vLLM's {@code requantize_with_max_scale} would at load, NVFP4 shards under one shared global scale (R10), and
+ *       their input scales unified ({@link FusedScales});
+ *   <li>layers in another layout than the ModelOpt checkpoint's algo are dequantized (C3), KV-cache scales stored
+ *       under another projection moved to their own name (R15), an unloadable compressed-tensors KV-cache scheme
+ *       dropped with its scales (R14);
  *   <li>the quantization config is rewritten: ModelOpt exclusions in every form under {@code ignore} and
  *       {@code exclude_modules} and in hf_quant_config.json with vLLM's required NVFP4 keys (R3, R12, R18, P3, P4);
  *       compressed-tensors {@code ignore} as every kept Linear's names (R4, R22, R23, P6).

@@ -43,6 +43,6 @@ class RepairRuleCasesTest {
           .forEach(f -> rules.add(f.rule()));
     }
     assertThat(rules).containsExactlyInAnyOrder("R1", "R3", "R4", "R5", "R9", "R12", "R14", "R15", "R18", "R22",
-        "R23", "P3", "P4", "P6", "C3", "C6");
+        "R23", "R10", "P3", "P4", "P6", "C3", "C6");
   }
 }

@@ -2,6 +2,7 @@ package vlmq.transform;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -13,6 +14,8 @@ import vlmq.format.modelopt.FloatElements;
 import vlmq.io.safetensors.Checkpoint;
 import vlmq.io.safetensors.CheckpointWriter;
 import vlmq.numeric.DType;
+import vlmq.numeric.Fp4E2m1;
+import vlmq.numeric.Fp8E4m3;
 import vlmq.quantize.ProgressListener;
 import vlmq.quantize.QuantizeJob;
 import vlmq.recipe.Recipe;
@@ -100,11 +103,36 @@ class RepairTest {
   private static double fp8RelativeError(Checkpoint.Tensor codes, float scale, Checkpoint.Tensor w) {
     double err = 0, norm = 0;
     for (long i = 0; i < codes.info().elementCount(); i++) {
-      double x = vlmq.numeric.Fp8E4m3.toFloat(codes.data().get(java.lang.foreign.ValueLayout.JAVA_BYTE, i)) * scale;
+      double x = Fp8E4m3.toFloat(codes.data().get(ValueLayout.JAVA_BYTE, i)) * scale;
       double y = FloatElements.get(w.data(), w.dtype(), i);
       err += (x - y) * (x - y);
       norm += y * y;
     }
     return Math.sqrt(err / norm);
+  }
+
+  /** NVFP4 shards requantized under a larger shared global scale still hold the original weights. */
+  @Test
+  void nvfp4ShardRequantizedUnderALargerGlobalScaleKeepsItsValues(@TempDir Path tmp) {
+    var source = quantize(Recipe.fromPreset("NVFP4A16", List.of()), false, tmp.resolve("ct"));
+    try (var src = SourceModel.open(source); var original = Checkpoint.open(FIXTURE)) {
+      var module = "model.layers.0.self_attn.k_proj";
+      var stored = src.quantized().get(module);
+      var g = scalar(src.params(module).get("weight_global_scale"));
+      var codes = new byte[(int) (stored.rows() * stored.cols() / 2)];
+      var scales = new byte[(int) (stored.rows() * stored.cols() / 16)];
+      float shared = 1.7f / g;
+      FusedScales.requantizeNvfp4(stored, shared, codes, scales);
+      var w = original.find(module + ".weight").orElseThrow();
+      double err = 0, norm = 0;
+      for (int i = 0; i < codes.length * 2; i++) {
+        int code = (i & 1) == 0 ? Fp4E2m1.evenCode(codes[i / 2]) : Fp4E2m1.oddCode(codes[i / 2]);
+        double x = Fp4E2m1.toFloat(code) * Fp8E4m3.toFloat(scales[i / 16]) * shared;
+        double y = FloatElements.get(w.data(), w.dtype(), i);
+        err += (x - y) * (x - y);
+        norm += y * y;
+      }
+      assertThat(Math.sqrt(err / norm)).isLessThan(0.15);
+    }
   }
 }
