@@ -61,8 +61,9 @@ final class FusedRules {
           + first.vllmName() + " are quantized.'";
     }
     out.add(Finding.of("R5", severity, RuleCatalog.title("R5") + ": some shards are bf16, others quantized",
-        split.stream().flatMap(l -> l.modules().stream()).toList(), message, c.quantize(c.schemeName())
-            + "  (quantizes every shard of a fused layer alike)", "[S] selection, [I] outcome"));
+        split.stream().flatMap(l -> l.modules().stream()).toList(), message, c.repair()
+            + "  (dequantizes the quantized shards, so the fused layer is bf16 throughout)",
+        "[S] selection, [I] outcome"));
   }
 
   private static void differentSchemes(Context c, List<Finding> out) {

@@ -119,10 +119,10 @@ final class LayerRules {
           + VllmPlan.leaf(firstName) + " parameter";
     }
     var fix = switch (rule) {
-      case "R2" -> c.quantize(c.schemeName()) + "  (keeps the vision tower bf16, as every vLLM since 0.11 expects for"
+      case "R2" -> c.repair() + "  (dequantizes the vision tower to bf16, as every vLLM since 0.11 expects for"
           + " ModelOpt towers)";
       case "R24" -> c.quantize(c.schemeName()) + "  (keeps the vision tower bf16)";
-      case "C5" -> c.quantize(c.schemeName()) + "  (keeps lm_head bf16)";
+      case "C5" -> c.repair() + "  (dequantizes lm_head to bf16)";
       default -> c.repair() + "  (makes the config's exclusions match the tensors)";
     };
     var what = rule.equals("C5") ? "lm_head is quantized but this vLLM builds it unquantized"

@@ -94,7 +94,8 @@ final class TowerRules {
         "quantized vision towers load only in some engine versions (vLLM forces ModelOpt towers unquantized from"
             + " 0.11 for vision_tower/vision_model and in main for visual; GPTQ configs skipped Qwen towers before"
             + " 0.11.1), and vision dims often break kernels",
-        c.quantize(c.schemeName()) + "  (vlmq keeps towers and projectors bf16 by default)", "[S]"));
+        c.repair() + "  (dequantizes the tower and projector to bf16; vlmq quantize keeps them bf16 by default)",
+        "[S]"));
   }
 
   private static void p3(Context c, List<Finding> out) {

@@ -42,7 +42,7 @@ class RepairRuleCasesTest {
       report.findings().stream().filter(f -> f.rule().equals(c.rule()) && f.fix().startsWith("vlmq repair"))
           .forEach(f -> rules.add(f.rule()));
     }
-    assertThat(rules).containsExactlyInAnyOrder("R1", "R3", "R4", "R5", "R9", "R12", "R14", "R15", "R18", "R22",
-        "R23", "R10", "P3", "P4", "P6", "C3", "C6");
+    assertThat(rules).containsExactlyInAnyOrder("R1", "R2", "R3", "R4", "R5", "R9", "R10", "R12", "R14", "R15",
+        "R18", "R22", "R23", "P1", "P3", "P4", "P6", "C3", "C5", "C6");
   }
 }
