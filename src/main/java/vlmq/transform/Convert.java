@@ -105,7 +105,7 @@ public final class Convert {
     var kv = kvToModelOpt(src, rewrite, q.path("kv_cache_scheme"), changes);
     var exclusions = ExclusionList.of(src.map, src.unquantized(), algos.get(algo));
     changes.addFirst(Change.of("", "wrote " + algos.get(algo).size() + " Linear layers as ModelOpt " + algo
-        + " (codes copied, scales " + scaleNote(algo) + ")", algos.get(algo)));
+        + " (" + scaleNote(algo) + ")", algos.get(algo)));
     changes.add(Change.of("", "excluded " + src.unquantized().size() + " kept Linear layers with " + exclusions.size()
         + " entries under ignore and exclude_modules (config.json) and exclude_modules (hf_quant_config.json)",
         List.of()));
@@ -152,8 +152,8 @@ public final class Convert {
     plan.values().forEach(links -> replace(src, rewrite, links, false));
     kvToCompressedTensors(src, rewrite, changes);
     changes.addFirst(Change.of("", "wrote " + plan.size() + " Linear layers as compressed-tensors "
-        + CtGroups.parse(ct).groups().values().iterator().next().format().json() + " (codes copied, scales "
-        + scaleNote(algo) + ")", List.copyOf(plan.keySet())));
+        + CtGroups.parse(ct).groups().values().iterator().next().format().json() + " (" + scaleNote(algo) + ")",
+        List.copyOf(plan.keySet())));
     var quantizationConfig = ct;
     var out = rewrite.write(output, staging -> writeText(staging.resolve("config.json"), PythonJson.dumps(
         QuantizationConfigJson.withQuantizationConfig(src.config.root(), (ObjectNode) quantizationConfig)) + "\n"));
@@ -275,7 +275,8 @@ public final class Convert {
   }
 
   private static String scaleNote(QuantAlgo algo) {
-    return algo.isNvfp4() ? "block scales copied, global scales inverted" : "moved between F32 and the model dtype";
+    return algo.isNvfp4() ? "codes and FP8 block scales copied, global scales inverted"
+        : "codes copied, scales moved exactly between the model dtype and F32";
   }
 
   /** compressed-tensors' FP8 KV-cache scheme ({@code validate_kv_cache_scheme}: float, 8 bits, tensor, symmetric). */

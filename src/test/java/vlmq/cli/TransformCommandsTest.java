@@ -41,8 +41,8 @@ class TransformCommandsTest {
     var r = run(new ConvertCommand(), ct.toString(), "--to", "modelopt", "-o", mo.toString());
     assertThat(r.code()).isZero();
     assertThat(r.out()).startsWith("converted " + ct + " (compressed-tensors) -> " + mo + " (modelopt)\n")
-        .contains("      wrote 14 Linear layers as ModelOpt W4A16_NVFP4 (codes copied, scales block scales copied,"
-            + " global scales inverted): model.layers.{0,1}.mlp.down_proj,")
+        .contains("      wrote 14 Linear layers as ModelOpt W4A16_NVFP4 (codes and FP8 block scales copied, global"
+            + " scales inverted): model.layers.{0,1}.mlp.down_proj,")
         .contains("      excluded 13 kept Linear layers with 31 entries under ignore and exclude_modules")
         .endsWith("next: vlmq check " + mo + "\n");
     var back = run(new ConvertCommand(), mo.toString(), "--to", "compressed-tensors", "-o",
