@@ -26,6 +26,7 @@ import vlmq.format.modelopt.ModelOptTensors;
 import vlmq.format.modelopt.QuantAlgo;
 import vlmq.io.PythonJson;
 import vlmq.io.safetensors.TensorSpec;
+import vlmq.model.Component;
 import vlmq.numeric.DType;
 import vlmq.quantize.CheckpointFormat;
 import vlmq.recipe.Preset;
@@ -102,6 +103,7 @@ public final class Convert {
       replace(src, rewrite, links, true);
     }
     var algo = single(algos);
+    dropTowerAttention(src, rewrite, changes);
     var kv = kvToModelOpt(src, rewrite, q.path("kv_cache_scheme"), changes);
     var exclusions = ExclusionList.of(src.map, src.unquantized(), algos.get(algo));
     changes.addFirst(Change.of("", "wrote " + algos.get(algo).size() + " Linear layers as ModelOpt " + algo
@@ -150,6 +152,7 @@ public final class Convert {
     }
     var rewrite = new Rewrite(src.checkpoint);
     plan.values().forEach(links -> replace(src, rewrite, links, false));
+    dropTowerAttention(src, rewrite, changes);
     kvToCompressedTensors(src, rewrite, changes);
     changes.addFirst(Change.of("", "wrote " + plan.size() + " Linear layers as compressed-tensors "
         + CtGroups.parse(ct).groups().values().iterator().next().format().json() + " (" + scaleNote(algo) + ")",
@@ -287,6 +290,22 @@ public final class Convert {
     return QuantizationArgs.builder(8, QuantType.FLOAT).strategy(Strategy.TENSOR).build();
   }
 
+  /** Producer rule P2: no KV-cache scale under a vision tower, whatever the source carried (vlmq check R1). */
+  static void dropTowerAttention(SourceModel src, Rewrite rewrite, List<Change> changes) {
+    var dropped = new ArrayList<String>();
+    for (var t : src.checkpoint.tensors()) {
+      var c = src.map.role(t.name()).component();
+      if ((c == Component.VISION || c == Component.PROJECTOR) && ModelOptTensors.isAttentionParam(t.name())) {
+        rewrite.drop(t.name());
+        dropped.add(t.name());
+      }
+    }
+    if (!dropped.isEmpty()) {
+      changes.add(Change.of("R1", "dropped " + dropped.size() + " KV-cache/attention-quantizer tensors under the vision"
+          + " tower (no vLLM version has a parameter for them)", dropped));
+    }
+  }
+
   private static Optional<String> kvToModelOpt(SourceModel src, Rewrite rewrite, JsonNode scheme,
       List<Change> changes) {
     if (scheme.isMissingNode() || scheme.isNull()) return Optional.empty();
@@ -297,6 +316,7 @@ public final class Convert {
     var renamed = new ArrayList<String>();
     for (var t : src.checkpoint.tensors()) {
       var name = t.name();
+      if (!rewrite.has(name)) continue;
       for (var kind : List.of("k", "v")) {
         var suffix = "." + kind + "_scale";
         if (name.endsWith(suffix) && !name.endsWith("." + kind + "_proj" + suffix)) {
@@ -314,6 +334,7 @@ public final class Convert {
     var renamed = new ArrayList<String>();
     for (var t : src.checkpoint.tensors()) {
       var name = t.name();
+      if (!rewrite.has(name)) continue;
       if (name.endsWith(".k_bias") || name.endsWith(".v_bias")) {
         throw new VlmqException(name + ": affine KV-cache quantization has no compressed-tensors form vLLM loads");
       }

@@ -67,7 +67,7 @@ public final class Repair {
       var format = format(src);
       var changes = new ArrayList<Change>();
       var rewrite = new Rewrite(src.checkpoint);
-      dropTowerAttention(src, rewrite, changes);
+      Convert.dropTowerAttention(src, rewrite, changes);
       var quantized = src.quantized();
       var dequantized = dequantized(src, quantized);
       if (format == CheckpointFormat.MODELOPT) odd(src, quantized, dequantized);
@@ -94,22 +94,6 @@ public final class Repair {
     throw new VlmqException(src.dir + ": vlmq repairs compressed-tensors and ModelOpt checkpoints; this one's"
         + " quantization is " + (method.isEmpty() ? "not declared" : method)
         + " — re-quantize the original model with vlmq quantize");
-  }
-
-  /** R1: vLLM's towers have no parameter for these, so any of them is a KeyError. */
-  private static void dropTowerAttention(SourceModel src, Rewrite rewrite, List<Change> changes) {
-    var dropped = new ArrayList<String>();
-    for (var t : src.checkpoint.tensors()) {
-      var c = src.map.role(t.name()).component();
-      if ((c == Component.VISION || c == Component.PROJECTOR) && ModelOptTensors.isAttentionParam(t.name())) {
-        rewrite.drop(t.name());
-        dropped.add(t.name());
-      }
-    }
-    if (!dropped.isEmpty()) {
-      changes.add(Change.of("R1", "dropped " + dropped.size() + " KV-cache/attention-quantizer tensors under the"
-          + " vision tower (no vLLM version has a parameter for them)", dropped));
-    }
   }
 
   /** The quantized modules to dequantize, each with the rule it answers. */

@@ -70,6 +70,17 @@ class ConvertModelOptExportTest {
     }
   }
 
+  /** Producer rule P2 holds for conversions too: vision KV-cache scales are not carried over. */
+  @Test
+  void visionKvScalesAreNotCarriedOver() {
+    var b = RuleCases.modelOptSafe();
+    var source = b.modelOptKvScales(b.attention(vlmq.model.Component.VISION)).write(tmp, "modelopt-vision-kv");
+    var ct = Convert.run(source, tmp.resolve("ct"), CheckpointFormat.COMPRESSED_TENSORS);
+    assertThat(ct.changes()).extracting(Change::rule).contains("R1");
+    var report = Checker.check(ct.output(), Target.defaults());
+    assertThat(report.findings()).as(ReportTextTest.render(report)).isEmpty();
+  }
+
   @Test
   void refusesWhatTheOtherFormatCannotHold() {
     var ctInt4 = RuleCases.ctSafe(vlmq.recipe.Preset.W4A16).write(tmp, "ct-w4a16");
