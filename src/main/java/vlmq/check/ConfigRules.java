@@ -1,6 +1,7 @@
 package vlmq.check;
 
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -33,6 +34,9 @@ final class ConfigRules {
       "fp_quant", "gemma", "gguf", "gptq", "higgs", "hqq", "metal", "mxfp4", "mxfp8", "nvfp4", "quanto", "quark",
       "sinq", "spqr", "torchao", "vptq");
   private static final List<String> MODELOPT_ALGOS_V10 = List.of("FP8", "NVFP4");
+  /** The ModelOpt algos {@code vlmq convert} turns into compressed-tensors, which vLLM 0.10+ loads. */
+  private static final Set<QuantAlgo> CONVERTIBLE = EnumSet.of(QuantAlgo.FP8, QuantAlgo.FP8_PER_CHANNEL_PER_TOKEN,
+      QuantAlgo.FP8_PB_WO, QuantAlgo.NVFP4, QuantAlgo.W4A16_NVFP4);
   private static final List<String> MODELOPT_ALGOS_MAIN = List.of("FP8", "FP8_PER_CHANNEL_PER_TOKEN", "FP8_PB_WO",
       "NVFP4", "W4A16_NVFP4", "MXFP8", "MIXED_PRECISION");
 
@@ -89,9 +93,17 @@ final class ConfigRules {
     if (messages.isEmpty()) return;
     var modules = new ArrayList<>(unsupported);
     noTarget.forEach(p -> modules.addAll(p.layer().modules()));
+    var convertible = q.isModelOpt() && q.problems().isEmpty()
+        && q.modelopt().flatMap(ModelOptConfig::algo).filter(CONVERTIBLE::contains).isPresent();
+    var fix = convertible
+        ? c.convert("compressed-tensors") + "  (the same tensors as a compressed-tensors checkpoint, which this vLLM"
+            + " loads)"
+        : q.isModelOpt() || q.isCompressedTensors()
+            ? c.repair() + "  (rewrites the quantization config in a form this vLLM accepts; unsupported schemes"
+                + " need " + c.quantize("FP8_DYNAMIC") + ")"
+            : c.quantize("FP8_DYNAMIC");
     out.add(Finding.of("R9", Severity.ERROR, RuleCatalog.title("R9") + " (" + q.origin() + ")", modules,
-        String.join("\n", messages), c.repair() + "  (rewrites the quantization config in a form this vLLM accepts;"
-            + " unsupported algos need " + c.quantize("FP8") + ")", "[S]"));
+        String.join("\n", messages), fix, "[S]"));
   }
 
   private static void transformersMethod(Context c, List<Finding> out) {
@@ -145,7 +157,7 @@ final class ConfigRules {
     }
     if (message == null) return;
     out.add(Finding.of("R14", Severity.ERROR, RuleCatalog.title("R14"), List.of(), message,
-        c.quantize(c.schemeName()) + " --kv-cache fp8  (FP8 per-tensor symmetric KV scales)", "[S]"));
+        c.repair() + "  (drops the KV-cache scheme and its k/v scales; the KV cache stays bf16)", "[S]"));
   }
 
   private static void r18(Context c, List<Finding> out) {

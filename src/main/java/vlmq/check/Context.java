@@ -28,10 +28,23 @@ record Context(CheckedModel m, Target target, VllmPlan plan) {
     return "vlmq quantize <original bf16 model> -o " + dir() + "-requantized --scheme " + scheme;
   }
 
-  /** The scheme name to re-quantize with, from what the checkpoint declares. */
+  /** {@code vlmq convert <dir> --to <format> -o <dir>-<format>}: the same tensors in the other format. */
+  String convert(String format) {
+    return "vlmq convert " + dir() + " --to " + format + " -o " + dir() + "-" + format;
+  }
+
+  /**
+   * The data-free preset to re-quantize with, from what the checkpoint declares; for ModelOpt checkpoints with
+   * {@code --format modelopt} (static FP8/NVFP4 need calibration, so they come back as FP8_DYNAMIC/NVFP4A16).
+   */
   String schemeName() {
     var q = m.quant;
-    if (q.modelopt().isPresent()) return q.modelopt().get().quantAlgo().orElse("FP8");
+    if (q.modelopt().isPresent()) {
+      var algo = q.modelopt().get().algo().orElse(vlmq.format.modelopt.QuantAlgo.FP8);
+      var preset = algo.isNvfp4() ? "NVFP4A16" : algo == vlmq.format.modelopt.QuantAlgo.FP8_PB_WO ? "FP8_BLOCK"
+          : "FP8_DYNAMIC";
+      return preset + " --format modelopt";
+    }
     if (q.isGptqFamily()) return "W" + q.node().path("bits").asInt(4) + "A16";
     return q.ct().flatMap(ct -> ct.groups().stream().filter(g -> g.scheme() != null).findFirst())
         .flatMap(g -> java.util.Arrays.stream(Preset.values())

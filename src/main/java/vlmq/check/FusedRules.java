@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
+import vlmq.format.modelopt.ModelOptTensors;
 import vlmq.io.safetensors.Checkpoint.Tensor;
 
 /**
@@ -60,8 +61,9 @@ final class FusedRules {
           + first.vllmName() + " are quantized.'";
     }
     out.add(Finding.of("R5", severity, RuleCatalog.title("R5") + ": some shards are bf16, others quantized",
-        split.stream().flatMap(l -> l.modules().stream()).toList(), message, c.quantize(c.schemeName())
-            + "  (quantizes every shard of a fused layer alike)", "[S] selection, [I] outcome"));
+        split.stream().flatMap(l -> l.modules().stream()).toList(), message, c.repair()
+            + "  (dequantizes the quantized shards, so the fused layer is bf16 throughout)",
+        "[S] selection, [I] outcome"));
   }
 
   private static void differentSchemes(Context c, List<Finding> out) {
@@ -89,10 +91,14 @@ final class FusedRules {
         c.quantize(c.schemeName()) + "  (one scheme per fused layer)", "[S] selection, [I] outcome"));
   }
 
-  /** The shard's parameters with dtypes, ignoring shapes (shards of q/k/v differ in out_features). */
+  /**
+   * The shard's parameters with dtypes, ignoring shapes (shards of q/k/v differ in out_features), biases and the
+   * attention's KV-cache scales ModelOpt stores under k_proj/v_proj (they belong to the attention, not the Linear).
+   */
   private static String layout(Shard s) {
     var sorted = new TreeMap<String, Tensor>(s.params());
-    return sorted.entrySet().stream().filter(e -> !e.getKey().equals("bias"))
+    return sorted.entrySet().stream()
+        .filter(e -> !e.getKey().equals("bias") && !ModelOptTensors.ATTENTION_PARAMS.contains(e.getKey()))
         .map(e -> e.getKey() + " " + e.getValue().dtype().headerName()).collect(Collectors.joining(", "));
   }
 
@@ -124,8 +130,9 @@ final class FusedRules {
     out.add(Finding.of("R10", Severity.SILENT, RuleCatalog.title("R10"), layers,
         "no error: vLLM takes max() of the shards' global scales and does not requantize the FP8 block scales, so"
             + " the smaller-scaled shards come out mis-scaled — " + example,
-        c.quantize(c.schemeName()) + "  (shares one global scale across the shards of each fused layer, as"
-            + " ModelOpt and llm-compressor do)", "[S] + [I]"));
+        c.repair() + "  (requantizes the other shards under the layer's shared global scale; or "
+            + c.quantize(c.schemeName()) + ", which shares one global scale as ModelOpt and llm-compressor do)",
+        "[S] + [I]"));
   }
 
   private static boolean isNvfp4(Layer layer) {

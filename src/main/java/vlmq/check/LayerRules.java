@@ -84,8 +84,10 @@ final class LayerRules {
       case "R3" -> c.repair() + "  (writes the exclusions as exact names, 'prefix' + 'prefix.*' and a bare token, under"
           + " both 'ignore' and 'exclude_modules' and in hf_quant_config.json)";
       case "R4" -> c.repair() + "  (lists every bf16 module by its vLLM and HF names in 'ignore')";
-      case "R24" -> c.repair() + "  (adds modules_in_block_to_quantize naming only the language-model modules)";
-      default -> c.repair() + "  (makes the config exclude exactly the bf16 modules)";
+      case "R24" -> "add modules_in_block_to_quantize naming only the language-model modules to quantization_config"
+          + " (vlmq repair reads compressed-tensors and ModelOpt only), or " + c.quantize("W4A16");
+      default -> repairable(c) ? c.repair() + "  (makes the config exclude exactly the bf16 modules)"
+          : c.quantize("FP8_DYNAMIC");
     };
     return Finding.of(rule, silent ? Severity.SILENT : Severity.ERROR, RuleCatalog.title(rule) + ": " + what,
         names(ds), message, fix, rule.equals("R3") || rule.equals("R4") ? "[S] matching, [I] effect" : "[I]");
@@ -119,16 +121,22 @@ final class LayerRules {
           + VllmPlan.leaf(firstName) + " parameter";
     }
     var fix = switch (rule) {
-      case "R2" -> c.quantize(c.schemeName()) + "  (keeps the vision tower bf16, as every vLLM since 0.11 expects for"
+      case "R2" -> c.repair() + "  (dequantizes the vision tower to bf16, as every vLLM since 0.11 expects for"
           + " ModelOpt towers)";
       case "R24" -> c.quantize(c.schemeName()) + "  (keeps the vision tower bf16)";
-      case "C5" -> c.quantize(c.schemeName()) + "  (keeps lm_head bf16)";
-      default -> c.repair() + "  (makes the config's exclusions match the tensors)";
+      case "C5" -> c.repair() + "  (dequantizes lm_head to bf16)";
+      default -> repairable(c) ? c.repair() + "  (makes the config's exclusions match the tensors)"
+          : c.quantize("FP8_DYNAMIC");
     };
     var what = rule.equals("C5") ? "lm_head is quantized but this vLLM builds it unquantized"
         : "quantized modules that vLLM builds unquantized";
     return Finding.of(rule, severity, RuleCatalog.title(rule) + ": " + what, names(ds), message, fix,
         rule.equals("R2") ? "[S] build, [I] exact key" : "[I]");
+  }
+
+  /** {@code vlmq repair} rewrites compressed-tensors and ModelOpt configs; other methods need re-quantizing. */
+  private static boolean repairable(Context c) {
+    return c.m().quant.isModelOpt() || c.m().quant.isCompressedTensors();
   }
 
   /** The language model's stacked-parameter rename: shard names become the fused parameter's. */

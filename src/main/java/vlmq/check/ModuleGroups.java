@@ -11,13 +11,14 @@ import java.util.stream.Collectors;
  * Compresses module names that differ only in their numeric segments into one line each, so a finding about every
  * layer reads {@code model.layers.{0..35}.mlp.down_proj}, not 36 lines.
  */
-final class ModuleGroups {
+public final class ModuleGroups {
   private ModuleGroups() {}
 
   /** At most this many lines; the rest are counted. */
   static final int MAX_LINES = 12;
 
-  static List<String> compress(List<String> names) {
+  /** {@code names} folded, in the order of their first members; at most {@link #MAX_LINES} lines and a count. */
+  public static List<String> compress(List<String> names) {
     var byTemplate = new LinkedHashMap<String, List<String[]>>();
     for (var name : names.stream().distinct().toList()) {
       var segments = name.split("\\.", -1);

@@ -95,7 +95,8 @@ final class OtherEngineRules {
       }
       if (!messages.isEmpty()) {
         out.add(Finding.of("R9", Severity.ERROR, RuleCatalog.title("R9") + " (TensorRT-LLM compressed-tensors)",
-            List.of(), String.join("\n", messages), c.quantize(c.schemeName()) + " --format modelopt",
+            List.of(), String.join("\n", messages), c.convert("modelopt") + "  (FP8 and NVFP4 schemes; others: "
+                + c.quantize("FP8_DYNAMIC --format modelopt") + ")",
             "[T] NVIDIA/TensorRT-LLM #15415, #17723"));
       }
     }

@@ -94,7 +94,8 @@ final class TowerRules {
         "quantized vision towers load only in some engine versions (vLLM forces ModelOpt towers unquantized from"
             + " 0.11 for vision_tower/vision_model and in main for visual; GPTQ configs skipped Qwen towers before"
             + " 0.11.1), and vision dims often break kernels",
-        c.quantize(c.schemeName()) + "  (vlmq keeps towers and projectors bf16 by default)", "[S]"));
+        c.repair() + "  (dequantizes the tower and projector to bf16; vlmq quantize keeps them bf16 by default)",
+        "[S]"));
   }
 
   private static void p3(Context c, List<Finding> out) {
@@ -108,8 +109,10 @@ final class TowerRules {
     c.m().quant.hfQuantConfig().flatMap(h -> h.excludeModules()).ifPresent(entries::addAll);
     var names = tower.stream().flatMap(l -> l.shards().stream()).flatMap(s -> c.m().map.names(s.module()).all()
         .stream()).distinct().toList();
-    boolean token = entries.stream().anyMatch(e -> !Patterns.isGlob(e)
-        && tower.stream().allMatch(l -> l.vllmName().contains(e) && l.name().contains(e)));
+    // a bare token ends with a dot ('visual.'); towers kept as separate subtrees (LLaVA's vision_tower and
+    // multi_modal_projector) need one each
+    boolean token = tower.stream().allMatch(l -> entries.stream().anyMatch(e -> !Patterns.isGlob(e) && e.endsWith(".")
+        && l.vllmName().contains(e) && l.name().contains(e)));
     boolean exact = tower.stream().flatMap(l -> l.shards().stream()).allMatch(s -> entries.contains(s.module()));
     boolean prefixPair = entries.stream().anyMatch(e -> !Patterns.isGlob(e) && entries.contains(e + ".*")
         && names.stream().allMatch(n -> n.startsWith(e + ".") || !n.contains(e)));

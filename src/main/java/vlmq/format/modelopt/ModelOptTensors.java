@@ -1,8 +1,10 @@
 package vlmq.format.modelopt;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import vlmq.io.safetensors.TensorInfo;
 import vlmq.numeric.DType;
 
 /**
@@ -57,6 +59,25 @@ public final class ModelOptTensors {
       case MXFP8 -> List.of(t(WEIGHT, DType.F8_E4M3, out, in), t(WEIGHT_SCALE, DType.U8, out, in / MX_GROUP));
       default -> null;
     });
+  }
+
+  /**
+   * The algo whose §4.2 layout a quantized Linear's tensors ({@code params}: parameter name → header) have, as a
+   * loader tells them apart; empty for tensors of no ModelOpt layout (a plain weight, compressed-tensors names).
+   */
+  public static Optional<QuantAlgo> algoOf(Map<String, TensorInfo> params) {
+    var weight = params.get(WEIGHT);
+    var scale = params.get(WEIGHT_SCALE);
+    if (weight == null || scale == null || weight.shape().length != 2) return Optional.empty();
+    if (weight.dtype() == DType.U8 && params.containsKey(WEIGHT_SCALE_2)) {
+      return Optional.of(params.containsKey(INPUT_SCALE) ? QuantAlgo.NVFP4 : QuantAlgo.W4A16_NVFP4);
+    }
+    if (weight.dtype() != DType.F8_E4M3) return Optional.empty();
+    if (scale.dtype() == DType.U8) return Optional.of(QuantAlgo.MXFP8);
+    if (scale.shape().length == 4) return Optional.of(QuantAlgo.FP8_PB_WO);
+    if (scale.elementCount() == 1) return Optional.of(QuantAlgo.FP8);
+    return scale.elementCount() == weight.shape()[0] ? Optional.of(QuantAlgo.FP8_PER_CHANNEL_PER_TOKEN)
+        : Optional.empty();
   }
 
   /** The KV-cache scale names ModelOpt exports for attention module {@code attention} (e.g. {@code …self_attn}). */
