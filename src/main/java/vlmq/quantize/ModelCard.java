@@ -32,8 +32,8 @@ final class ModelCard {
     s.append("tags:\n  - vlmq\n  - ").append(format.id()).append("\n  - vllm\n  - ").append(family.toLowerCase(Locale.ROOT).replace(' ', '-')).append('\n');
     s.append("---\n\n");
     s.append("# ").append(name).append(" (").append(label).append(")\n\n");
-    s.append("A ").append(label).append(" quantization of `").append(name).append("` (").append(family)
-        .append(") made by vlmq in ").append(modelopt
+    s.append("`").append(name).append("` (").append(family).append(") quantized to ").append(label)
+        .append(" by vlmq, in ").append(modelopt
             ? "NVIDIA ModelOpt's checkpoint format, which vLLM, TensorRT-LLM and SGLang load"
             : "the compressed-tensors format (" + schemes + "), which vLLM and transformers load directly")
         .append(". Only the language model's Linear layers are quantized;")
