@@ -19,6 +19,7 @@ src/test/resources/engine/qwen/<model>/<input>.safetensors:
   layer.{i}         F32 [seq, C]   output of every decoder layer (Qwen3-VL: before deepstack injection)
   logits            F32 [seq, V]   (fixtures) or logits_last_topk_{values,ids} [64] (the real-vocabulary demo)
   generated         I64 [32]       greedy tokens; generated_margin F32 [32]: top-1 minus top-2 logit per step
+  generated_penalised I64 [32]     (demo) greedy tokens with repetition_penalty 1.05, its generation_config value
 
 and the shared inputs under src/test/resources/engine/qwen/inputs/<processor>/: <input>_<k>.png (image k of the
 input) and <input>.safetensors with pixel_values F32 [N, 3*T*P*P] and image_grid_thw.
@@ -30,6 +31,7 @@ the hub copy's dumps (checked here). Deterministic (seed 20250717); run from the
 """
 import itertools
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -104,11 +106,11 @@ def processor_inputs(name, inputs):
     return result
 
 
-def fixture_prompt(config, grids, rng):
+def fixture_prompt(config, grids, rng, length=7):
     """Random text ids around <vision_start><image_pad><vision_end> per image (vocabulary of the fixture)."""
     vs, ve, img = config.vision_start_token_id, config.vision_end_token_id, config.image_token_id
     words = lambda n: rng.integers(3, vs - 10, n).tolist()
-    ids = words(5)
+    ids = words(length - 2)
     for _ in grids:
         ids += [vs, img, ve] + words(3)
     return ids + words(2)
@@ -143,6 +145,12 @@ class Recorder:
             self.hook(block, lambda out, args, kw, i=i: (f"vision.block.{i}", out))
         for i, layer in enumerate(lm.layers):
             self.hook(layer, lambda out, args, kw, i=i: (f"layer.{i}", out[0] if isinstance(out, tuple) else out))
+            mixer = getattr(layer, "linear_attn", None)
+            if mixer is not None:  # Qwen3.5: the gated DeltaNet's and the gated attention's outputs
+                self.hook(mixer, lambda out, args, kw, i=i: (f"mixer.{i}", out))
+            elif hasattr(layer, "self_attn") and hasattr(layer.self_attn, "q_proj") and \
+                    layer.self_attn.q_proj.out_features == 2 * layer.self_attn.o_proj.in_features:
+                self.hook(layer.self_attn, lambda out, args, kw, i=i: (f"mixer.{i}", out[0]))
         self.handles.append(lm.register_forward_pre_hook(self.text_inputs, with_kwargs=True))
 
     def hook(self, module, pick):
@@ -165,7 +173,7 @@ class Recorder:
             h.remove()
 
 
-def run(model, prompt, input_ids, pv, grid, vocab_full):
+def run(model, prompt, input_ids, pv, grid, vocab_full, decode_logits=False):
     """One forward pass and the greedy continuation; returns the dump dict."""
     config = model.config
     ids = torch.tensor([input_ids])
@@ -212,6 +220,8 @@ def run(model, prompt, input_ids, pv, grid, vocab_full):
     top2 = torch.stack([torch.topk(s[0].float(), 2).values for s in gen.scores])
     dump["generated"] = tokens.long().contiguous()
     dump["generated_margin"] = (top2[:, 0] - top2[:, 1]).contiguous()
+    if decode_logits:  # the logits of every greedy step: prefill, then the cached (recurrent) decode steps
+        dump["generated_logits"] = torch.stack([s[0].float() for s in gen.scores]).contiguous()
     # The same tokens from full recomputation (no KV cache): generate's cached decoding must agree.
     # (Only while no generated token is a vision placeholder, which a plain forward would take for an image.)
     seq = list(input_ids)
@@ -249,7 +259,7 @@ def same(a, b):
     return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
 
 
-def dump_fixture(name, alternates, inputs, pixels):
+def dump_fixture(name, alternates, inputs, pixels, decode_logits=False):
     torch.manual_seed(SEED)
     model = load(FIXTURES / name)
     others = [load(FIXTURES / alt) for alt in alternates]
@@ -259,11 +269,44 @@ def dump_fixture(name, alternates, inputs, pixels):
         pv, grid = pixels[input_name] or (None, None)
         prompt = fixture_prompt(model.config, [] if grid is None else grid, rng)
         input_ids = expand(prompt, [] if grid is None else grid, model.config.image_token_id, merge)
-        dump = run(model, prompt, input_ids, pv, grid, vocab_full=True)
+        dump = run(model, prompt, input_ids, pv, grid, vocab_full=True, decode_logits=decode_logits)
         for alt, other in zip(alternates, others):
             assert same(dump, run(other, prompt, input_ids, pv, grid, vocab_full=True)), f"{alt} differs"
         save(dump, OUT / name / f"{input_name}.safetensors")
         print(f"{name}/{input_name}: seq {len(input_ids)}, min greedy margin {dump['generated_margin'].min():.3g}")
+    return model, rng
+
+
+def dump_qwen3_5_slow_decay(model, rng):
+    """A 100-token text prompt (two of the chunked delta rule's 64-token chunks) through the Qwen3.5 fixture with
+    A_log replaced by small values, so the DeltaNet state decays slowly (exp(g) ~ 0.7-0.99 per token instead of the
+    fixture's ~1e-8 on most heads) and carries across the chunk boundary. The override goes into the dump as bf16
+    values (A_log_override.{layer}); the Java test writes them into a copy of the fixture."""
+    overrides = {}
+    for i, layer in enumerate(model.model.language_model.layers):
+        if hasattr(layer, "linear_attn"):
+            a = torch.from_numpy(rng.uniform(0.02, 0.3, layer.linear_attn.A_log.numel())).log()
+            layer.linear_attn.A_log.data = a.to(torch.bfloat16).float()
+            overrides[f"A_log_override.{i}"] = layer.linear_attn.A_log.data.clone().contiguous()
+    prompt = fixture_prompt(model.config, [], rng, length=98)
+    dump = run(model, prompt, prompt, None, None, vocab_full=True, decode_logits=True)
+    dump.update(overrides)
+    save(dump, OUT / "qwen3_5" / "long_slow_decay.safetensors")
+    print(f"qwen3_5/long_slow_decay: seq {len(prompt)}, min greedy margin {dump['generated_margin'].min():.3g}")
+
+
+def penalised(model, input_ids, pv, grid):
+    """32 greedy tokens with the checkpoint's generation_config repetition_penalty (1.05), no stop token."""
+    ids = torch.tensor([input_ids])
+    kwargs = dict(input_ids=ids, attention_mask=torch.ones_like(ids),
+                  mm_token_type_ids=(ids == model.config.image_token_id).int())
+    if pv is not None:
+        kwargs.update(pixel_values=pv, image_grid_thw=grid)
+    model.model.rope_deltas = None
+    with torch.no_grad():
+        gen = model.generate(**kwargs, max_new_tokens=NEW_TOKENS, min_new_tokens=0, do_sample=False,
+                             repetition_penalty=1.05, eos_token_id=None, pad_token_id=0)
+    return gen[0, len(input_ids):].long().contiguous()
 
 
 def dump_demo(pixels):
@@ -275,21 +318,30 @@ def dump_demo(pixels):
         prompt = demo_prompt(tokenizer, 0 if grid is None else len(grid))
         input_ids = expand(prompt, [] if grid is None else grid, model.config.image_token_id, merge)
         dump = run(model, prompt, input_ids, pv, grid, vocab_full=False)
+        dump["generated_penalised"] = penalised(model, input_ids, pv, grid)
         save(dump, OUT / "demo" / f"{input_name}.safetensors")
         print(f"demo/{input_name}: seq {len(input_ids)}, min greedy margin {dump['generated_margin'].min():.3g}")
 
 
-def main():
+def main(only):
     torch.set_num_threads(2)
-    p14 = processor_inputs("p14", INPUTS)
-    dump_fixture("qwen2_5_vl", ["qwen2_5_vl_native"], INPUTS, p14)
-    dump_demo(p14)
-    dump_fixture("qwen2_vl", ["qwen2_vl_native"], INPUTS, p14)
-    p16 = processor_inputs("p16", INPUTS_P16)
-    dump_fixture("qwen3_vl", [], INPUTS_P16, p16)
+    if not only or {"qwen2_5_vl", "demo", "qwen2_vl"} & only:
+        p14 = processor_inputs("p14", INPUTS)
+    if not only or "qwen2_5_vl" in only:
+        dump_fixture("qwen2_5_vl", ["qwen2_5_vl_native"], INPUTS, p14)
+    if not only or "demo" in only:
+        dump_demo(p14)
+    if not only or "qwen2_vl" in only:
+        dump_fixture("qwen2_vl", ["qwen2_vl_native"], INPUTS, p14)
+    if not only or {"qwen3_vl", "qwen3_5"} & only:
+        p16 = processor_inputs("p16", INPUTS_P16)
+    if not only or "qwen3_vl" in only:
+        dump_fixture("qwen3_vl", [], INPUTS_P16, p16)
+    if not only or "qwen3_5" in only:
+        dump_qwen3_5_slow_decay(*dump_fixture("qwen3_5", [], INPUTS_P16, p16, decode_logits=True))
     total = sum(f.stat().st_size for f in OUT.rglob("*") if f.is_file())
     print(f"total {total / 1e6:.2f} MB under {OUT}")
 
 
 if __name__ == "__main__":
-    main()
+    main(set(sys.argv[1:]))

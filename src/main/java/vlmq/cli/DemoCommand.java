@@ -11,6 +11,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 import vlmq.Units;
+import vlmq.check.Checker;
+import vlmq.check.ReportText;
+import vlmq.check.Target;
 import vlmq.demo.DemoModel;
 import vlmq.inspect.Inspector;
 import vlmq.io.safetensors.CheckpointWriter;
@@ -22,7 +25,7 @@ import vlmq.recipe.Recipe;
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {"Run vlmq's main job on the bundled tiny Qwen2.5-VL (real tokenizer, random weights):",
-      "inspect it, show the FP8_DYNAMIC plan, quantize it and compare sizes."})
+      "inspect it, show the FP8_DYNAMIC plan, quantize it, compare sizes and check that vLLM will load it."})
 final class DemoCommand implements Callable<Integer> {
   @Option(names = "--dir", paramLabel = "<dir>", description = "Where to put the demo model and its output (default: a new temporary folder).")
   Path dir;
@@ -56,9 +59,15 @@ final class DemoCommand implements Callable<Integer> {
         Units.bytes(linearBytes(result, true)), Units.bytes(linearBytes(result, false)),
         (double) linearBytes(result, true) / Math.max(1, linearBytes(result, false)));
     out.println("(the demo model is tiny, so its 152K-token embedding dominates; on a real 7B model FP8_DYNAMIC halves the language model)");
+
+    out.println();
+    out.println("== 4. check: vlmq check " + quantized);
+    var report = Checker.check(quantized, Target.defaults());
+    ReportText.print(report, out);
+
     out.println();
     out.println("output: " + quantized);
-    out.println("next:   ./vlmq inspect " + quantized);
+    out.println("next:   ./vlmq run " + quantized + " --prompt \"Describe this image.\" --image <your.png> --max-tokens 16");
     out.flush();
     return 0;
   }

@@ -35,8 +35,8 @@ import vlmq.numeric.DType;
 @Command(
     name = "forward",
     mixinStandardHelpOptions = true,
-    description = {"Run one forward pass of a Qwen2-VL, Qwen2.5-VL or Qwen3-VL checkpoint on token ids (and images) "
-        + "in float32 and write the logits of every position to a safetensors file.",
+    description = {"Run one forward pass of a Qwen2-VL, Qwen2.5-VL, Qwen3-VL or Qwen3.5 checkpoint on token ids (and "
+        + "images) in float32 and write the logits of every position to a safetensors file.",
         "Put one image_pad id per image in the ids, between vision_start and vision_end, as the chat template "
             + "writes it: it is expanded to the image's token count as transformers' processor does."},
     footer = {"", "The file holds 'logits' F32 [sequence, vocab] and 'input_ids' I64 [sequence] (after the "

@@ -13,10 +13,11 @@ import picocli.CommandLine.Model.CommandSpec;
 import vlmq.Units;
 import vlmq.VlmqException;
 import vlmq.io.safetensors.ShardSize;
+import vlmq.quantize.CheckpointFormat;
 import vlmq.quantize.QuantizeJob;
 import vlmq.recipe.Recipe;
 
-/** {@code vlmq quantize}: data-free, vision-preserving quantization into a compressed-tensors checkpoint. */
+/** {@code vlmq quantize}: data-free, vision-preserving quantization into compressed-tensors or ModelOpt checkpoints. */
 @Command(
     name = "quantize",
     mixinStandardHelpOptions = true,
@@ -25,11 +26,14 @@ import vlmq.recipe.Recipe;
       "transformers load. The vision tower, projector, lm_head, embeddings (and Qwen3.5 linear_attn) stay native",
       "unless you pass your own --ignore rules."},
     footer = {"", "Presets: FP8_DYNAMIC, FP8_BLOCK, W8A8 (INT8), W8A16, W4A16, W4A16_ASYM, NVFP4A16, MXFP4A16.",
-      "Static-activation presets (FP8, NVFP4) need calibration data, which comes in a later release.", "",
+      "Static-activation presets (FP8, NVFP4) need calibration data, which comes in a later release.",
+      "--format modelopt writes NVIDIA ModelOpt's format: FP8_DYNAMIC as FP8_PER_CHANNEL_PER_TOKEN, FP8_BLOCK as",
+      "FP8_PB_WO, NVFP4A16 as W4A16_NVFP4 (vLLM loads these ModelOpt algos since mid-2026).", "",
       "Examples:",
       "  vlmq quantize ~/models/Qwen2.5-VL-7B-Instruct -o ./qwen-fp8 --scheme FP8_DYNAMIC",
       "  vlmq quantize ./model --scheme W4A16 --plan",
       "  vlmq quantize ./model -o ./out --recipe recipe.yaml",
+      "  vlmq quantize ./model -o ./out-modelopt --scheme NVFP4A16 --format modelopt",
       "  vlmq quantize ./model -o ./out --scheme FP8_DYNAMIC --ignore lm_head --ignore 're:.*visual.*'"})
 final class QuantizeCommand implements Callable<Integer> {
   @Parameters(paramLabel = "<in-dir>", description = "Checkpoint folder (config.json + *.safetensors, bf16/f16/f32).")
@@ -48,6 +52,10 @@ final class QuantizeCommand implements Callable<Integer> {
 
   @Option(names = "--recipe", paramLabel = "<recipe.yaml>", description = "llm-compressor recipe with a QuantizationModifier.")
   Path recipe;
+
+  @Option(names = "--format", paramLabel = "<format>", defaultValue = "compressed-tensors",
+      description = "compressed-tensors (default; vLLM and transformers) or modelopt (vLLM, TensorRT-LLM, SGLang).")
+  String format;
 
   @Option(names = "--plan", description = "Print the resolved plan and write nothing.")
   boolean planOnly;
@@ -68,8 +76,9 @@ final class QuantizeCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     Recipe resolved = recipe();
+    CheckpointFormat checkpointFormat = CheckpointFormat.parse(format);
     if (planOnly) {
-      try (QuantizeJob.Planned planned = QuantizeJob.plan(input, resolved, quantizeVision)) {
+      try (QuantizeJob.Planned planned = QuantizeJob.plan(input, resolved, quantizeVision, checkpointFormat)) {
         out.print(planned.plan().render());
       }
       out.flush();
@@ -79,7 +88,8 @@ final class QuantizeCommand implements Callable<Integer> {
     int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
     if (n < 1) throw new VlmqException("--threads must be at least 1.");
     var result = QuantizeJob.run(
-        new QuantizeJob.Request(input, output, resolved, quantizeVision, ShardSize.parse(maxShardSize), n),
+        new QuantizeJob.Request(input, output, resolved, quantizeVision, ShardSize.parse(maxShardSize), n,
+            checkpointFormat),
         TerminalProgress.forStderr());
     out.print(result.plan().render());
     double seconds = result.elapsed().toNanos() / 1e9;

@@ -133,7 +133,8 @@ public final class Inspector {
     List<String> details = new ArrayList<>();
     JsonNode q = config.path("quantization_config");
     Path modelopt = dir.resolve("hf_quant_config.json");
-    if (Files.isRegularFile(modelopt)) {
+    // config.json's quantization_config wins over hf_quant_config.json, as in vLLM (engine-loading-rules §2)
+    if (Files.isRegularFile(modelopt) && !q.isObject()) {
       JsonNode hf = readJson(modelopt).path("quantization");
       details.add("hf_quant_config.json: quant_algo " + hf.path("quant_algo").asText("?")
           + ", kv_cache_quant_algo " + hf.path("kv_cache_quant_algo").asText("none")
@@ -153,7 +154,13 @@ public final class Inspector {
             details.add("kv cache " + args(q.path("kv_cache_scheme")));
           }
         }
-        case "modelopt" -> details.add("quant_algo " + q.path("quant_algo").asText("?"));
+        case "modelopt", "modelopt_fp4" -> {
+          details.add("quant_algo " + q.path("quant_algo").asText("?") + ", " + q.path("ignore").size()
+              + " ignore / " + q.path("exclude_modules").size() + " exclude_modules entries"
+              + (q.path("producer").path("name").isTextual() ? ", producer " + q.path("producer").path("name").asText()
+                  + " " + q.path("producer").path("version").asText("") : ""));
+          if (Files.isRegularFile(modelopt)) details.add("hf_quant_config.json present");
+        }
         case "gptq", "awq" -> details.add(q.path("bits").asInt() + "-bit, group_size " + q.path("group_size").asInt());
         default -> details.add("quant_method " + method);
       }

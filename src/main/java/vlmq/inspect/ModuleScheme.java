@@ -6,7 +6,8 @@ import vlmq.numeric.DType;
 
 /**
  * Names the quantization scheme of one Linear module from its tensors' names, dtypes and shapes alone, the way the
- * engines' loaders tell formats apart (compressed-tensors §2.2, ModelOpt §4.2, GPTQ/AWQ {@code qweight}).
+ * engines' loaders tell formats apart (compressed-tensors §2.2, ModelOpt §4.2: per-channel scales {@code [out]},
+ * FP8_PB_WO's {@code [out/128, 1, in/128, 1]}, NVFP4's {@code weight_scale_2}; GPTQ/AWQ {@code qweight}).
  */
 final class ModuleScheme {
   private ModuleScheme() {}
@@ -33,7 +34,9 @@ final class ModuleScheme {
         if (params.containsKey("weight_scale_2")) yield "FP8 (ModelOpt, two-level scale)";
         yield (weight.dtype() == DType.F8_E4M3 ? "FP8" : "FP8 e5m2") + " " + granularity(scale, weight, 0);
       }
-      case U8 -> params.containsKey("weight_scale_2") ? "NVFP4 (ModelOpt)" : "native U8";
+      case U8 -> params.containsKey("weight_scale_2")
+          ? (params.containsKey("input_scale") ? "NVFP4 (ModelOpt)" : "NVFP4 weight-only (ModelOpt W4A16_NVFP4)")
+          : "native U8";
       case I8 -> "INT8 " + granularity(scale, weight, 0);
       default -> "native " + weight.dtype();
     };
@@ -45,7 +48,11 @@ final class ModuleScheme {
     long elements = scale.info().elementCount();
     if (elements == 1) return "per-tensor";
     long[] w = weight.shape();
-    if (s.length == 2 && s[1] == 1 && s[0] == w[0]) return "per-channel";
+    if (s.length == 2 && s[1] == 1 && s[0] == w[0] || s.length == 1 && s[0] == w[0]) return "per-channel";
+    // ModelOpt FP8_PB_WO: [out/128, 1, in/128, 1]
+    if (s.length == 4 && s[1] == 1 && s[3] == 1 && s[0] == ceilDiv(w[0], 128) && s[2] == ceilDiv(w[1], 128)) {
+      return "block 128x128";
+    }
     if (s.length == 2 && s[0] == w[0]) {
       long columns = packedBits > 0 ? w[1] * 32 / packedBits : w[1];
       return "group " + (columns / s[1]);

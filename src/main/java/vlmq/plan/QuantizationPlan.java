@@ -10,6 +10,7 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -212,14 +213,24 @@ public final class QuantizationPlan {
    * </ul>
    * An entry matching no module is ignored by both. vLLM's own spelling is not added: since vLLM 0.10 it maps the
    * names above itself, and older versions do not load vision-language compressed-tensors checkpoints correctly
-   * anyway (spec engine-loading-rules §3.2). Fused groups need no fused name: vLLM checks each shard's name.
+   * anyway (spec engine-loading-rules §3.2). A fused group kept whole is also listed by its fused name
+   * ({@code visual.blocks.0.mlp.gate_up_proj}): vLLM checks each shard's name only where the model declares the
+   * group in {@code packed_modules_mapping}, which Qwen2.5-VL's vision MLP lacked before vLLM 0.10.2 (#23512).
    */
   public List<String> ignoreList() {
+    var kept = new HashSet<String>();
+    for (var d : decisions) if (!d.quantized()) kept.add(d.module());
+    var fusedAfterLastMember = new HashMap<String, String>();
+    for (var group : map.fusedGroups()) {
+      if (kept.containsAll(group.members())) fusedAfterLastMember.put(group.members().getLast(), group.name());
+    }
     var out = new LinkedHashSet<String>();
     for (var d : decisions) {
       if (d.quantized()) continue;
       out.add(d.module());
       out.add(map.names(d.module()).transformers());
+      var fused = fusedAfterLastMember.get(d.module());
+      if (fused != null) out.add(fused);
     }
     return List.copyOf(out);
   }

@@ -18,7 +18,8 @@ import vlmq.plan.QuantizationPlan;
 final class ModelCard {
   private ModelCard() {}
 
-  static String render(Path source, QuantizeJob.Planned p, long outputBytes) {
+  static String render(Path source, QuantizeJob.Planned p, long outputBytes, CheckpointFormat format) {
+    boolean modelopt = format == CheckpointFormat.MODELOPT;
     QuantizationPlan plan = p.plan();
     String name = source.toAbsolutePath().normalize().getFileName().toString();
     String schemes = plan.configGroups().values().stream().map(s -> s.format().json()).distinct().collect(Collectors.joining(", "));
@@ -28,12 +29,14 @@ final class ModelCard {
     s.append("---\n");
     s.append("base_model: ").append(name).append('\n');
     s.append("library_name: transformers\n");
-    s.append("tags:\n  - vlmq\n  - compressed-tensors\n  - vllm\n  - ").append(family.toLowerCase(Locale.ROOT).replace(' ', '-')).append('\n');
+    s.append("tags:\n  - vlmq\n  - ").append(format.id()).append("\n  - vllm\n  - ").append(family.toLowerCase(Locale.ROOT).replace(' ', '-')).append('\n');
     s.append("---\n\n");
     s.append("# ").append(name).append(" (").append(label).append(")\n\n");
-    s.append("A ").append(label).append(" quantization of `").append(name).append("` (").append(family)
-        .append(") made by vlmq in the compressed-tensors format (").append(schemes)
-        .append("), which vLLM and transformers load directly. Only the language model's Linear layers are quantized;")
+    s.append("`").append(name).append("` (").append(family).append(") quantized to ").append(label)
+        .append(" by vlmq, in ").append(modelopt
+            ? "NVIDIA ModelOpt's checkpoint format, which vLLM, TensorRT-LLM and SGLang load"
+            : "the compressed-tensors format (" + schemes + "), which vLLM and transformers load directly")
+        .append(". Only the language model's Linear layers are quantized;")
         .append(" the vision tower and everything else listed below stay in their original precision, because")
         .append(" quantizing them hurts OCR, counting, grounding and chart reading for little memory gain.\n\n");
 
@@ -55,19 +58,32 @@ final class ModelCard {
       keptBy.forEach((rule, n) -> s.append("- `").append(rule).append("`: ").append(n).append(" layer").append(n == 1 ? "" : "s").append('\n'));
       s.append("\nEmbeddings, norms, convolutions and biases are never quantized.\n\n");
     }
-    s.append("The `ignore` list in `config.json` names every kept Linear layer in both the checkpoint spelling (which vLLM")
-        .append(" maps) and the transformers 5.x runtime spelling (which transformers matches), so neither loader builds")
-        .append(" a kept layer as quantized.\n\n");
+    if (modelopt) {
+      s.append("The exclusion list names every kept Linear layer under each spelling the loaders use, plus `prefix` +")
+          .append(" `prefix.*` pairs and a bare token for the vision tower, and is written under `ignore` and")
+          .append(" `exclude_modules` in `config.json` and in `hf_quant_config.json`, so every vLLM version keeps the")
+          .append(" kept layers unquantized.\n\n");
+    } else {
+      s.append("The `ignore` list in `config.json` names every kept Linear layer in both the checkpoint spelling (which")
+          .append(" vLLM maps) and the transformers 5.x runtime spelling (which transformers matches), so neither")
+          .append(" loader builds a kept layer as quantized.\n\n");
+    }
 
     s.append("## Recipe\n\n```yaml\n").append(plan.resolvedRecipe().toYaml()).append("```\n\n");
     s.append("Reproduce with `vlmq quantize <").append(name).append("> -o <out> --recipe recipe.yaml`; the same `recipe.yaml`")
         .append(" loads in llm-compressor.\n\n");
 
     s.append("## Serve with vLLM\n\n```sh\nvllm serve ./").append(name).append("-quantized --max-model-len 8192\n```\n\n");
-    s.append("## Load with transformers\n\n```python\nfrom transformers import AutoModelForImageTextToText, AutoProcessor\n\n")
-        .append("model = AutoModelForImageTextToText.from_pretrained(\"./").append(name).append("-quantized\", device_map=\"auto\")\n")
-        .append("processor = AutoProcessor.from_pretrained(\"./").append(name).append("-quantized\")\n```\n\n")
-        .append("transformers needs the `compressed-tensors` package installed to load this checkpoint.\n");
+    if (modelopt) {
+      s.append("## Load with transformers\n\ntransformers does not load ModelOpt checkpoints; convert this one first:\n\n")
+          .append("```sh\nvlmq convert ./").append(name).append("-quantized --to compressed-tensors -o ./").append(name)
+          .append("-ct\n```\n");
+    } else {
+      s.append("## Load with transformers\n\n```python\nfrom transformers import AutoModelForImageTextToText, AutoProcessor\n\n")
+          .append("model = AutoModelForImageTextToText.from_pretrained(\"./").append(name).append("-quantized\", device_map=\"auto\")\n")
+          .append("processor = AutoProcessor.from_pretrained(\"./").append(name).append("-quantized\")\n```\n\n")
+          .append("transformers needs the `compressed-tensors` package installed to load this checkpoint.\n");
+    }
     List<String> warnings = plan.warnings();
     if (!warnings.isEmpty()) {
       s.append("\n## Notes from vlmq\n\n");

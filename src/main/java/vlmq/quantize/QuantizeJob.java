@@ -19,8 +19,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import vlmq.VlmqException;
 import vlmq.format.compressedtensors.LinearLayout;
-import vlmq.format.compressedtensors.QuantizationConfigJson;
-import vlmq.io.PythonJson;
 import vlmq.io.safetensors.Checkpoint;
 import vlmq.io.safetensors.Checkpoint.Tensor;
 import vlmq.io.safetensors.CheckpointWriter;
@@ -37,15 +35,22 @@ import vlmq.recipe.Recipe;
 import vlmq.recipe.Strategy;
 
 /**
- * Streams a bf16 checkpoint through a {@link QuantizationPlan} into a compressed-tensors checkpoint: every output
- * tensor is declared up front, then worker threads copy or quantize slices straight from the mapped input into the
- * mapped output, so heap use depends on row width, not model size. The output appears only when complete.
+ * Streams a bf16 checkpoint through a {@link QuantizationPlan} into a compressed-tensors or ModelOpt checkpoint: every
+ * output tensor is declared up front, then worker threads copy or quantize slices straight from the mapped input into
+ * the mapped output, so heap use depends on row width, not model size. The output appears only when complete. What
+ * differs between the formats (tensors per module, config files) is the {@link OutputLayout}'s.
  */
 public final class QuantizeJob {
   /** Work units aim at this many source bytes so threads stay balanced without flooding the queue. */
   private static final long UNIT_BYTES = 8L << 20;
 
-  public record Request(Path input, Path output, Recipe recipe, boolean quantizeVision, long maxShardBytes, int threads) {}
+  public record Request(Path input, Path output, Recipe recipe, boolean quantizeVision, long maxShardBytes, int threads,
+      CheckpointFormat format) {
+    /** A compressed-tensors request. */
+    public Request(Path input, Path output, Recipe recipe, boolean quantizeVision, long maxShardBytes, int threads) {
+      this(input, output, recipe, quantizeVision, maxShardBytes, threads, CheckpointFormat.COMPRESSED_TENSORS);
+    }
+  }
 
   public record Result(Path output, QuantizationPlan plan, long inputBytes, long outputBytes, List<String> files, Duration elapsed) {}
 
@@ -81,25 +86,41 @@ public final class QuantizeJob {
     }
   }
 
-  public static Result run(Request request, ProgressListener progress) {
-    long start = System.nanoTime();
-    try (Planned planned = plan(request.input(), request.recipe(), request.quantizeVision())) {
-      return write(planned, request, progress, start);
+  /**
+   * Opens {@code input} and resolves the plan for {@code format}; nothing is written.
+   *
+   * @throws VlmqException also when the format cannot hold the plan (a scheme ModelOpt has no algo for)
+   */
+  public static Planned plan(Path input, Recipe recipe, boolean quantizeVision, CheckpointFormat format) {
+    Planned planned = plan(input, recipe, quantizeVision);
+    try {
+      OutputLayout.of(format, planned);
+      return planned;
+    } catch (RuntimeException e) {
+      planned.close();
+      throw e;
     }
   }
 
-  private static Result write(Planned p, Request request, ProgressListener progress, long start) {
+  public static Result run(Request request, ProgressListener progress) {
+    long start = System.nanoTime();
+    try (Planned planned = plan(request.input(), request.recipe(), request.quantizeVision())) {
+      return write(planned, OutputLayout.of(request.format(), planned), request, progress, start);
+    }
+  }
+
+  private static Result write(Planned p, OutputLayout format, Request request, ProgressListener progress, long start) {
     Map<String, ModuleDecision> quantized = new HashMap<>();
     for (ModuleDecision d : p.plan().decisions()) if (d.quantized()) quantized.put(d.module(), d);
 
     List<TensorSpec> specs = new ArrayList<>();
-    Map<Tensor, LinearLayout> layouts = new LinkedHashMap<>();
+    Map<Tensor, ModuleDecision> modules = new LinkedHashMap<>();
     for (Tensor t : p.checkpoint().tensors()) {
       var role = p.map().role(t.name());
       ModuleDecision d = quantized.get(role.module());
       if (d != null && role.kind() == TensorKind.LINEAR_WEIGHT) {
-        specs.addAll(d.layout().specs());
-        layouts.put(t, d.layout());
+        specs.addAll(format.specs(d));
+        modules.put(t, d);
       } else {
         specs.add(new TensorSpec(t.name(), t.dtype(), t.shape()));
       }
@@ -113,25 +134,27 @@ public final class QuantizeJob {
            th.setDaemon(true);
            return th;
          })) {
+      Map<Tensor, LinearLayout> layouts = new LinkedHashMap<>();
+      modules.forEach((t, d) -> layouts.put(t, d.layout()));
       Map<Tensor, TensorStats> stats = tensorStats(p, layouts, pool, progress);
-      List<WorkUnit> units = units(p.checkpoint().tensors(), layouts, stats, writer);
+      List<WorkUnit> units = units(p.checkpoint().tensors(), modules, format, stats, writer);
       long total = units.stream().mapToLong(WorkUnit::sourceBytes).sum();
       int tensors = p.checkpoint().tensors().size();
       progress.start("quantize", total, tensors);
       AtomicInteger done = new AtomicInteger();
       runAll(pool, units.stream().map(u -> (Runnable) () -> {
         u.run();
-        int finished = u.remainingOfTensor().decrementAndGet() == 0 ? done.incrementAndGet() : done.get();
+        int finished = u.tensor().unitDone() ? done.incrementAndGet() : done.get();
         progress.advance(u.sourceBytes(), finished);
       }).toList());
       progress.finish();
 
       copyServingFiles(request.input(), writer.stagingDir());
-      writeText(writer.stagingDir().resolve("config.json"), PythonJson.dumps(QuantizationConfigJson.withQuantizationConfig(
-          p.config().root(), QuantizationConfigJson.of(p.plan().configGroups(), p.plan().ignoreList(), p.plan().recipe().kvCacheScheme()))) + "\n");
+      format.writeConfigs(writer.stagingDir(), p);
       writeText(writer.stagingDir().resolve("recipe.yaml"), p.plan().resolvedRecipe().toYaml());
       long outputBytes = specs.stream().mapToLong(TensorSpec::byteSize).sum();
-      writeText(writer.stagingDir().resolve("README.md"), ModelCard.render(request.input(), p, outputBytes));
+      writeText(writer.stagingDir().resolve("README.md"), ModelCard.render(request.input(), p, outputBytes,
+          request.format()));
       Path out = writer.commit();
       return new Result(out, p.plan(), p.checkpoint().totalBytes(), outputBytes, writer.fileNames(),
           Duration.ofNanos(System.nanoTime() - start));
@@ -169,35 +192,40 @@ public final class QuantizeJob {
     return stats;
   }
 
-  private static List<WorkUnit> units(List<Tensor> tensors, Map<Tensor, LinearLayout> layouts, Map<Tensor, TensorStats> stats,
-      CheckpointWriter writer) {
+  private static List<WorkUnit> units(List<Tensor> tensors, Map<Tensor, ModuleDecision> modules, OutputLayout format,
+      Map<Tensor, TensorStats> stats, CheckpointWriter writer) {
     List<WorkUnit> units = new ArrayList<>();
     for (Tensor t : tensors) {
-      AtomicInteger remaining = new AtomicInteger();
       List<WorkUnit> mine = new ArrayList<>();
-      LinearLayout layout = layouts.get(t);
-      if (layout == null) {
+      var completion = new TensorCompletion();
+      ModuleDecision module = modules.get(t);
+      Runnable finish = () -> {};
+      if (module == null) {
         MemorySegment src = t.data();
         MemorySegment dst = writer.segment(t.name());
         long size = t.byteSize();
         long pieces = Math.max(1, Math.ceilDiv(size, UNIT_BYTES)); // an empty tensor is still one (empty) unit
         for (long i = 0; i < pieces; i++) {
           long off = i * UNIT_BYTES;
-          mine.add(new WorkUnit.Copy(src, dst, off, Math.min(UNIT_BYTES, size - off), remaining));
+          mine.add(new WorkUnit.Copy(src, dst, off, Math.min(UNIT_BYTES, size - off), completion));
         }
       } else {
+        LinearLayout layout = module.layout();
         WeightQuantizer q = WeightQuantizer.of(layout);
-        var outputs = layout.segments(writer::segment);
+        var bound = format.outputs(module, writer::segment);
+        var outputs = bound.segments();
+        finish = bound.finish();
         long rows = layout.rows();
         long bytesPerRow = t.byteSize() / Math.max(1, rows);
         long align = q.rowAlignment();
         long step = Math.max(align, (UNIT_BYTES / Math.max(1, bytesPerRow)) / align * align);
         TensorStats s = stats.getOrDefault(t, TensorStats.NONE);
         for (long r0 = 0; r0 < rows; r0 += step) {
-          mine.add(new WorkUnit.Quantize(q, t.data(), s, r0, Math.min(rows, r0 + step), bytesPerRow, outputs, remaining));
+          mine.add(new WorkUnit.Quantize(q, t.data(), s, r0, Math.min(rows, r0 + step), bytesPerRow, outputs,
+              completion));
         }
       }
-      remaining.set(mine.size());
+      completion.start(mine.size(), finish);
       units.addAll(mine);
     }
     return units;
@@ -234,7 +262,7 @@ public final class QuantizeJob {
     }
   }
 
-  private static void writeText(Path file, String text) {
+  static void writeText(Path file, String text) {
     try {
       Files.writeString(file, text, StandardCharsets.UTF_8);
     } catch (IOException e) {

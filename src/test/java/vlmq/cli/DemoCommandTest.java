@@ -25,7 +25,7 @@ class DemoCommandTest {
     CliRun run = CliRun.of("demo", "--dir", tmp.toString());
     assertThat(run.exitCode()).as(run.err()).isZero();
     assertThat(run.out()).contains("Qwen2.5-VL", "tied to the embeddings", "vision", "tokenizer (tokenizer.json)",
-        "Quantized: 14 of 26 Linear modules", "output: ");
+        "Quantized: 14 of 26 Linear modules", "== 4. check", "verdict: will load", "output: ");
     assertThat(tmp.resolve("qwen2_5_vl_tiny-FP8-dynamic/config.json")).content().contains("compressed-tensors");
     assertThat(tmp.resolve("qwen2_5_vl_tiny/model.safetensors")).isRegularFile();
   }

@@ -33,6 +33,12 @@ public interface ForwardObserver {
   default void inputEmbeddings(Matrix x) {}
 
   /**
+   * The token mixer's output in decoder layer {@code layer} (attention after o_proj, or Qwen3.5's gated DeltaNet
+   * after out_proj), before the residual add, for the rows at positions {@code start…}.
+   */
+  default void decoderMixer(int layer, int start, Matrix x) {}
+
+  /**
    * The output of decoder layer {@code layer} for the rows at positions {@code start…} (the whole prompt, then one
    * row per generated token); for Qwen3-VL before the deepstack features are added, as HF's hook sees it.
    */

@@ -21,7 +21,8 @@ import vlmq.engine.tensor.Weights;
  * The Qwen-VL vision tower (spec §4, §7): Conv3d patch embedding as a matmul, 2-D rotary positions, pre-norm ViT
  * blocks (Qwen2.5-VL: RMSNorm, gated SiLU MLP, window attention with full-attention blocks; Qwen2-VL and Qwen3-VL:
  * LayerNorm, plain MLP, full attention per frame; Qwen3-VL adds a resampled learned position embedding and deepstack
- * mergers), then the patch merger folding M×M patches into one text-width token.
+ * mergers, and Qwen3.5 is Qwen3-VL without deepstack), then the patch merger folding M×M patches into one
+ * text-width token.
  */
 final class QwenVision {
   private static final float EPS = 1e-6f;
@@ -59,7 +60,7 @@ final class QwenVision {
     this.variant = variant;
     int width = config.hiddenSize();
     int merged = width * config.mergeSize() * config.mergeSize();
-    boolean qwen3 = variant == QwenVariant.QWEN3_VL;
+    boolean qwen3 = variant.qwen3Family();
     if (width % config.heads() != 0 || config.headDim() % 4 != 0) {
       throw new VlmqException("config.json: the vision hidden size " + width + " must split into " + config.heads()
           + " heads of a size divisible by 4 (2-D rotary embedding)");
@@ -83,7 +84,8 @@ final class QwenVision {
             linear(weights, b + "mlp.down_proj", width, config.intermediateSize(), true), config.act());
         case QWEN2_VL -> new Mlp(null, linear(weights, b + "mlp.fc1", config.intermediateSize(), width, true),
             linear(weights, b + "mlp.fc2", width, config.intermediateSize(), true), config.act());
-        case QWEN3_VL -> new Mlp(null, linear(weights, b + "mlp.linear_fc1", config.intermediateSize(), width, true),
+        case QWEN3_VL, QWEN3_5 -> new Mlp(null,
+            linear(weights, b + "mlp.linear_fc1", config.intermediateSize(), width, true),
             linear(weights, b + "mlp.linear_fc2", width, config.intermediateSize(), true), config.act());
       };
       blocks.add(new Block(norm(weights, b + "norm1", width), norm(weights, b + "norm2", width),

@@ -3,6 +3,7 @@ package vlmq.engine.qwen;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,9 +24,10 @@ import vlmq.engine.tensor.Weights;
 import vlmq.model.ModelConfig;
 
 /**
- * A Qwen2-VL, Qwen2.5-VL or Qwen3-VL checkpoint ready to run in float32 on the CPU, its weights memory-mapped:
- * {@link #prompt} prepares token ids and images, {@link #forward} returns the logits of every position,
- * {@link #generate} decodes greedily with a KV cache. A {@link ForwardObserver} sees the activations transformers'
+ * A Qwen2-VL, Qwen2.5-VL, Qwen3-VL or Qwen3.5 checkpoint ready to run in float32 on the CPU, its weights
+ * memory-mapped: {@link #prompt} prepares token ids and images, {@link #forward} returns the logits of every
+ * position, {@link #generate} decodes with a KV cache (and Qwen3.5's recurrent states), greedily or with a
+ * {@link Sampler}. A {@link ForwardObserver} sees the activations transformers'
  * forward hooks would.
  *
  * <pre>{@code
@@ -44,9 +46,10 @@ public final class QwenVlModel implements AutoCloseable {
   private final ImageProcessorConfig imageProcessorConfig;
   private final boolean defaultImageProcessor;
   private final Set<Integer> stopTokens;
+  private final double repetitionPenalty;
 
   private QwenVlModel(QwenVlConfig config, Weights weights, ImageProcessorConfig imageProcessorConfig,
-      boolean defaultImageProcessor, Set<Integer> stopTokens) {
+      boolean defaultImageProcessor, Set<Integer> stopTokens, double repetitionPenalty) {
     this.config = config;
     this.weights = weights;
     this.vision = new QwenVision(config.vision(), config.variant(), weights);
@@ -54,12 +57,14 @@ public final class QwenVlModel implements AutoCloseable {
     this.imageProcessorConfig = imageProcessorConfig;
     this.defaultImageProcessor = defaultImageProcessor;
     this.stopTokens = Set.copyOf(stopTokens);
+    this.repetitionPenalty = repetitionPenalty;
   }
 
   /**
    * Loads the model folder {@code dir}: config.json, the safetensors files (either key layout), the image processor
-   * settings (preprocessor_config.json, or the family's published values when the folder has none) and the stop
-   * tokens (generation_config.json's {@code eos_token_id}, else config.json's).
+   * settings (preprocessor_config.json, or the family's published values when the folder has none), the stop
+   * tokens (generation_config.json's {@code eos_token_id}, else config.json's) and generation_config.json's
+   * {@code repetition_penalty}.
    */
   public static QwenVlModel load(Path dir) {
     ModelConfig modelConfig = ModelConfig.read(dir.resolve("config.json"));
@@ -67,32 +72,38 @@ public final class QwenVlModel implements AutoCloseable {
     boolean hasProcessor = Files.isRegularFile(dir.resolve("preprocessor_config.json"))
         || Files.isRegularFile(dir.resolve("processor_config.json"));
     ImageProcessorConfig processor = hasProcessor ? ImageProcessorConfig.forCheckpoint(dir)
-        : config.variant() == QwenVariant.QWEN3_VL ? ImageProcessorConfig.qwen3vlDefaults()
+        : config.variant().qwen3Family() ? ImageProcessorConfig.qwen3vlDefaults()
             : ImageProcessorConfig.qwen25vlDefaults();
-    Set<Integer> stop = stopTokens(dir.resolve("generation_config.json"), config.text().eosTokenIds());
+    JsonNode generation = generationConfig(dir.resolve("generation_config.json"));
+    var stop = new LinkedHashSet<Integer>();
+    JsonNode eos = generation.path("eos_token_id");
+    if (eos.isIntegralNumber()) stop.add(eos.asInt());
+    eos.forEach(n -> stop.add(n.asInt()));
+    if (stop.isEmpty()) stop.addAll(config.text().eosTokenIds());
+    double penalty = generation.path("repetition_penalty").asDouble(1.0);
+    if (!(penalty > 0)) {
+      throw new VlmqException(dir.resolve("generation_config.json") + ": repetition_penalty must be positive, not "
+          + generation.path("repetition_penalty"));
+    }
     Weights weights = Weights.open(dir, modelConfig);
     try {
-      return new QwenVlModel(config, weights, processor, !hasProcessor, stop);
+      return new QwenVlModel(config, weights, processor, !hasProcessor, stop, penalty);
     } catch (RuntimeException e) {
       weights.close();
       throw e;
     }
   }
 
-  private static Set<Integer> stopTokens(Path generationConfig, List<Integer> fallback) {
-    if (!Files.isRegularFile(generationConfig)) return new LinkedHashSet<>(fallback);
-    JsonNode eos;
+  /** generation_config.json, or an empty object when the folder has none. */
+  private static JsonNode generationConfig(Path file) {
+    if (!Files.isRegularFile(file)) return MissingNode.getInstance();
     try {
-      eos = new ObjectMapper().readTree(generationConfig.toFile()).path("eos_token_id");
+      return new ObjectMapper().readTree(file.toFile());
     } catch (JacksonException e) {
-      throw new VlmqException(generationConfig + " is not valid JSON: " + e.getOriginalMessage(), e);
+      throw new VlmqException(file + " is not valid JSON: " + e.getOriginalMessage(), e);
     } catch (IOException e) {
-      throw new VlmqException("cannot read " + generationConfig + ": " + e.getMessage(), e);
+      throw new VlmqException("cannot read " + file + ": " + e.getMessage(), e);
     }
-    var out = new LinkedHashSet<Integer>();
-    if (eos.isIntegralNumber()) out.add(eos.asInt());
-    eos.forEach(n -> out.add(n.asInt()));
-    return out.isEmpty() ? new LinkedHashSet<>(fallback) : out;
   }
 
   public QwenVlConfig config() {
@@ -116,6 +127,11 @@ public final class QwenVlModel implements AutoCloseable {
   /** The token ids that end {@link #generate} (e.g. {@code <|im_end|>}, {@code <|endoftext|>}). */
   public Set<Integer> stopTokens() {
     return stopTokens;
+  }
+
+  /** generation_config.json's {@code repetition_penalty} (1 when absent: no penalty). */
+  public double repetitionPenalty() {
+    return repetitionPenalty;
   }
 
   /** Preprocesses {@code images} as transformers' image processor does, then {@code prompt(tokenIds, pixels)}. */
@@ -165,13 +181,23 @@ public final class QwenVlModel implements AutoCloseable {
   }
 
   /**
-   * Greedy decoding (the arg-max token, the lowest id on ties, as {@code generate(do_sample=False)}): up to
-   * {@code maxNewTokens} tokens, ending after the first token in {@code stop}; {@code onToken} sees each token as it
-   * is produced. Decoding reuses its buffers; nothing is allocated per token.
+   * Greedy decoding (the arg-max token, the lowest id on ties, as {@code generate(do_sample=False)}): see
+   * {@link #generate(Prompt, int, Set, Sampler, ForwardObserver, IntConsumer)}.
    */
   public Generation generate(Prompt prompt, int maxNewTokens, Set<Integer> stop, ForwardObserver observer,
       IntConsumer onToken) {
+    return generate(prompt, maxNewTokens, stop, Sampler.greedy(), observer, onToken);
+  }
+
+  /**
+   * Generates up to {@code maxNewTokens} tokens chosen by {@code sampler}, ending after the first token in
+   * {@code stop}; {@code onToken} sees each token as it is produced. The model's caches (keys and values, the
+   * DeltaNet states) and buffers are allocated once; nothing is allocated per token.
+   */
+  public Generation generate(Prompt prompt, int maxNewTokens, Set<Integer> stop, Sampler sampler,
+      ForwardObserver observer, IntConsumer onToken) {
     if (maxNewTokens < 1) throw new IllegalArgumentException("maxNewTokens must be positive: " + maxNewTokens);
+    long started = System.nanoTime();
     int capacity = prompt.length() + maxNewTokens;
     var cache = text.new Cache(capacity);
     var prefillSpace = text.new Workspace(prompt.length(), capacity);
@@ -179,17 +205,18 @@ public final class QwenVlModel implements AutoCloseable {
     int c = text.hiddenSize();
     float[] logits = new float[vocabSize()];
     text.logits(prefill.hidden, prompt.length() - 1, 1, prefillSpace.normed, logits);
+    long prefilled = System.nanoTime();
 
     var step = text.new Workspace(1, capacity);
     float[] x = new float[c];
     int[] token = new int[1];
     int[][] position = new int[3][1];
-    int[] out = new int[maxNewTokens];
+    int[] sequence = Arrays.copyOf(prompt.inputIds(), capacity);
     int produced = 0;
-    boolean stopped = false;
+    boolean stopped;
     while (true) {
-      token[0] = argmax(logits);
-      out[produced++] = token[0];
+      token[0] = sampler.next(logits, sequence, prompt.length() + produced);
+      sequence[prompt.length() + produced++] = token[0];
       onToken.accept(token[0]);
       stopped = stop.contains(token[0]);
       if (stopped || produced == maxNewTokens) break;
@@ -199,18 +226,14 @@ public final class QwenVlModel implements AutoCloseable {
       text.forward(x, 1, position, 0, cache, QwenText.Deepstack.NONE, observer, step);
       text.logits(x, 0, 1, step.normed, logits);
     }
-    return new Generation(Arrays.copyOf(out, produced), stopped);
+    long done = System.nanoTime();
+    var timings = new Generation.Timings(prefill.visionNanos, prefilled - started - prefill.visionNanos,
+        prompt.length(), done - prefilled, produced - 1);
+    return new Generation(Arrays.copyOfRange(sequence, prompt.length(), prompt.length() + produced), stopped,
+        timings);
   }
 
-  private static int argmax(float[] logits) {
-    int best = 0;
-    for (int i = 1; i < logits.length; i++) {
-      if (logits[i] > logits[best]) best = i;
-    }
-    return best;
-  }
-
-  private record Prefill(float[] hidden, MropePositions positions) {}
+  private record Prefill(float[] hidden, MropePositions positions, long visionNanos) {}
 
   /** Vision tower, feature merge, positions and every decoder layer over the prompt; fills the cache. */
   private Prefill prefill(Prompt prompt, QwenText.Cache cache, QwenText.Workspace workspace,
@@ -223,7 +246,9 @@ public final class QwenVlModel implements AutoCloseable {
         throw new VlmqException("token id " + id + " is outside the vocabulary [0, " + vocabSize() + ")");
       }
     }
+    long visionStart = System.nanoTime();
     VisionFeatures features = vision.encode(prompt.pixels(), observer);
+    long visionNanos = prompt.pixels().rows() == 0 ? 0 : System.nanoTime() - visionStart;
     var positions = MropePositions.of(ids, prompt.pixels().gridThw(), config.imageTokenId(),
         config.vision().mergeSize());
     observer.positions(positions.rows(), positions.ropeDelta());
@@ -240,7 +265,7 @@ public final class QwenVlModel implements AutoCloseable {
 
     var deepstack = new QwenText.Deepstack(imageRows, features.deepstack());
     text.forward(x, n, positions.rows(), 0, cache, deepstack, observer, workspace);
-    return new Prefill(x, positions);
+    return new Prefill(x, positions, visionNanos);
   }
 
   @Override

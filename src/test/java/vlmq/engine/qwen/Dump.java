@@ -37,6 +37,10 @@ final class Dump implements AutoCloseable {
     }
   }
 
+  List<String> names() {
+    return file.tensors().stream().map(Checkpoint.Tensor::name).toList();
+  }
+
   boolean has(String name) {
     return file.find(name).isPresent();
   }

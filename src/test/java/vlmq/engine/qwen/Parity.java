@@ -42,18 +42,18 @@ final class Parity {
   }
 
   synchronized void add(String model, String input, String stage, Error e) {
-    rows.add(String.format(Locale.ROOT, "| %-18s | %-10s | %-18s | %9.2e | %9.2e |", model, input, stage,
+    rows.add(String.format(Locale.ROOT, "| %-18s | %-15s | %-18s | %9.2e | %9.2e |", model, input, stage,
         e.maxRelative, e.elementwise));
   }
 
   synchronized void note(String model, String input, String stage, String value) {
-    rows.add(String.format(Locale.ROOT, "| %-18s | %-10s | %-18s | %21s |", model, input, stage, value));
+    rows.add(String.format(Locale.ROOT, "| %-18s | %-15s | %-18s | %21s |", model, input, stage, value));
   }
 
   synchronized void print(String title) {
     System.out.println("\n" + title);
-    System.out.println("| model              | input      | stage              | max rel   | elem rel  |");
-    System.out.println("|--------------------|------------|--------------------|-----------|-----------|");
+    System.out.println("| model              | input           | stage              | max rel   | elem rel  |");
+    System.out.println("|--------------------|-----------------|--------------------|-----------|-----------|");
     rows.forEach(System.out::println);
   }
 }

@@ -16,9 +16,12 @@ import org.junit.jupiter.api.io.TempDir;
 import vlmq.VlmqException;
 import vlmq.engine.image.GridThw;
 import vlmq.engine.image.PixelValues;
+import vlmq.model.ModelConfig;
 
 /** Loading variants, stop tokens, prompt checks and the index arithmetic the parity test exercises only in bulk. */
 class QwenVlModelTest {
+  private static final QwenVlConfig.LayerType LINEAR = QwenVlConfig.LayerType.LINEAR_ATTENTION;
+  private static final QwenVlConfig.LayerType FULL = QwenVlConfig.LayerType.FULL_ATTENTION;
   private static final Path FIXTURE = Dump.resource("/fixtures/qwen2_5_vl");
 
   private static PixelValues noImages(QwenVlModel model) {
@@ -84,10 +87,47 @@ class QwenVlModelTest {
     }
   }
 
+  private static QwenVlConfig qwen35(String textFields) {
+    return QwenVlConfig.of(ModelConfig.parse("{\"model_type\": \"qwen3_5\", \"text_config\": {" + textFields
+        + "}, \"vision_config\": {\"out_hidden_size\": 4096}}", "config.json"));
+  }
+
+  /** Qwen3_5TextConfig: every full_attention_interval-th layer (default 4) is full attention, the rest DeltaNet. */
+  @Test
+  void qwen35LayerTypesAndDefaultsFollowTheConfigurationClass() {
+    var defaults = qwen35("\"num_hidden_layers\": 8").text();
+    assertThat(defaults.layerTypes()).containsExactly(LINEAR, LINEAR, LINEAR, FULL, LINEAR, LINEAR, LINEAR, FULL);
+    assertThat(defaults.headDim()).isEqualTo(256);
+    assertThat(defaults.rotaryDim()).isEqualTo(64);
+    assertThat(defaults.mropeSection()).containsExactly(11, 11, 10);
+    assertThat(defaults.linearAttention()).isEqualTo(new QwenVlConfig.LinearAttention(4, 16, 32, 128, 128));
+    assertThat(qwen35("\"num_hidden_layers\": 4, \"full_attention_interval\": 2").text().layerTypes())
+        .containsExactly(LINEAR, FULL, LINEAR, FULL);
+    try (var model = QwenVlModel.load(Dump.resource("/fixtures/qwen3_5"))) {
+      assertThat(model.config().text().layerTypes()).containsExactly(LINEAR, FULL);
+      assertThat(model.config().text().rotaryDim()).isEqualTo(8);
+      assertThat(model.config().vision().deepstackIndexes()).isEmpty();
+      assertThat(model.config().imageTokenId()).isEqualTo(509);
+    }
+  }
+
+  @Test
+  void qwen35ConfigurationsTheEngineCannotRunAreRefused() {
+    assertThatThrownBy(() -> qwen35("\"num_hidden_layers\": 2, \"layer_types\": [\"full_attention\"]"))
+        .isInstanceOf(VlmqException.class).hasMessageContaining("one type per layer (2)");
+    assertThatThrownBy(() -> qwen35("\"head_dim\": 32, \"rope_parameters\": {\"mrope_section\": [8, 4, 4]}"))
+        .isInstanceOf(VlmqException.class).hasMessageContaining("summing to head_dim·partial_rotary_factor/2 = 4");
+    assertThatThrownBy(() -> qwen35("\"linear_num_key_heads\": 3"))
+        .isInstanceOf(VlmqException.class).hasMessageContaining("multiple of linear_num_key_heads (3)");
+    assertThatThrownBy(() -> QwenVlConfig.of(ModelConfig.parse("{\"architectures\": "
+        + "[\"Qwen3_5MoeForConditionalGeneration\"], \"model_type\": \"qwen3_5_moe\"}", "config.json")))
+        .isInstanceOf(VlmqException.class).hasMessageContaining("mixture-of-experts");
+  }
+
   @Test
   void otherFamiliesAreRefusedByName() {
     assertThatThrownBy(() -> QwenVlModel.load(Dump.resource("/fixtures/llava"))).isInstanceOf(VlmqException.class)
-        .hasMessageContaining("runs Qwen2-VL, Qwen2.5-VL and Qwen3-VL").hasMessageContaining("Llava");
+        .hasMessageContaining("runs Qwen2-VL, Qwen2.5-VL, Qwen3-VL and Qwen3.5").hasMessageContaining("Llava");
   }
 
   @Test

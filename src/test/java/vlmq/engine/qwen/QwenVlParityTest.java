@@ -2,8 +2,15 @@ package vlmq.engine.qwen;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -13,6 +20,7 @@ import java.util.Set;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -23,10 +31,11 @@ import vlmq.engine.image.RgbImage;
 import vlmq.engine.tensor.Matrix;
 
 /**
- * The engine against transformers 5.18 (float32, eager attention) on the tiny Qwen2-VL, Qwen2.5-VL and Qwen3-VL
- * fixtures (both key layouts) and the bundled real-vocabulary demo: every stage tools/dump_engine_reference.py
- * recorded, for text only, square, wide (unequal windows), tiny (upscaled) and two-image prompts, then 32 greedy
- * tokens. Prints the per-stage error table.
+ * The engine against transformers 5.18 (float32, eager attention) on the tiny Qwen2-VL, Qwen2.5-VL, Qwen3-VL and
+ * Qwen3.5 fixtures (both key layouts) and the bundled real-vocabulary demo: every stage
+ * tools/dump_engine_reference.py recorded, for text only, square, wide (unequal windows), tiny (upscaled) and
+ * two-image prompts, then 32 greedy tokens (Qwen3.5: with every step's logits, and a 98-token prompt through a
+ * slowly decaying DeltaNet). Prints the per-stage error table.
  */
 class QwenVlParityTest {
   /** Stages must agree to this max relative error (max|a−b| / max|b|); the spec's numpy port reached ~1e-6. */
@@ -56,7 +65,9 @@ class QwenVlParityTest {
     }
     for (String input : List.of("text", "square", "wide", "two_images")) {
       out.add(new Case("qwen3_vl", fixture("qwen3_vl"), "qwen3_vl", "p16", input));
+      out.add(new Case("qwen3_5", fixture("qwen3_5"), "qwen3_5", "p16", input));
     }
+    out.add(new Case("qwen3_5", fixture("qwen3_5"), "qwen3_5", "p16", "long_slow_decay"));
     return out.stream();
   }
 
@@ -111,6 +122,11 @@ class QwenVlParityTest {
     }
 
     @Override
+    public void decoderMixer(int layer, int start, Matrix x) {
+      if (start == 0) keep("mixer." + layer, x);
+    }
+
+    @Override
     public void decoderLayer(int layer, int start, Matrix x) {
       if (start == 0) keep("layer." + layer, x);
     }
@@ -118,8 +134,8 @@ class QwenVlParityTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
-  void everyStageAndTheGreedyTokensMatchTransformers(Case c) {
-    try (var model = QwenVlModel.load(c.dir); var ref = Dump.open(c.dumps, c.input)) {
+  void everyStageAndTheGreedyTokensMatchTransformers(Case c, @TempDir Path tmp) throws IOException {
+    try (var ref = Dump.open(c.dumps, c.input); var model = QwenVlModel.load(withOverrides(c.dir, ref, tmp))) {
       int merge = model.config().vision().mergeSize();
       PixelValues pixels = ref.has("image_grid_thw")
           ? inputs(c).pixels(merge)
@@ -137,10 +153,15 @@ class QwenVlParityTest {
           .forEach(i -> stages.add("vision.deepstack." + i));
       stages.add("image_features");
       stages.add("inputs_embeds");
-      IntStream.range(0, model.config().text().layers()).forEach(i -> stages.add("layer." + i));
+      IntStream.range(0, model.config().text().layers()).forEach(i -> {
+        stages.add("mixer." + i);
+        stages.add("layer." + i);
+      });
       for (String stage : stages) {
         if (!ref.has(stage)) {
-          assertThat(recorder.saved).as("engine ran %s without images", stage).doesNotContainKey(stage);
+          if (stage.startsWith("vision.") || stage.equals("image_features")) {
+            assertThat(recorder.saved).as("engine ran %s without images", stage).doesNotContainKey(stage);
+          }
           continue;
         }
         check(c, stage, recorder.saved.get(stage), ref.floats(stage));
@@ -164,14 +185,64 @@ class QwenVlParityTest {
         check(c, "logits (last, top64)", top, ref.floats("logits_last_topk_values"));
       }
 
-      Generation generation = model.generate(prompt, NEW_TOKENS, Set.of(), ForwardObserver.NONE, token -> {});
+      var stepLogits = new ArrayList<float[]>();
+      Sampler greedy = Sampler.greedy();
+      Sampler recording = (step, sequence, length) -> {
+        stepLogits.add(step.clone());
+        return greedy.next(step, sequence, length);
+      };
+      Generation generation = model.generate(prompt, NEW_TOKENS, Set.of(), recording, ForwardObserver.NONE,
+          token -> {});
+      if (ref.has("generated_logits")) {
+        int vocab = model.vocabSize();
+        float[] expectedSteps = ref.floats("generated_logits");
+        float[] steps = new float[expectedSteps.length];
+        for (int i = 0; i < stepLogits.size(); i++) System.arraycopy(stepLogits.get(i), 0, steps, i * vocab, vocab);
+        check(c, "decode step logits", steps, expectedSteps);
+      }
       int[] expected = ref.ints("generated");
       int same = 0;
       while (same < expected.length && generation.tokens()[same] == expected[same]) same++;
       TABLE.note(c.label, c.input, "greedy tokens", same + "/" + expected.length + " equal");
       assertThat(generation.tokens()).as("greedy tokens").isEqualTo(expected);
       assertThat(generation.stopped()).isFalse();
+      if (ref.has("generated_penalised")) {
+        Sampler penalised = Sampler.of(0, 0, 1, model.repetitionPenalty(), 0);
+        int[] tokens = model.generate(prompt, NEW_TOKENS, Set.of(), penalised, ForwardObserver.NONE, token -> {})
+            .tokens();
+        assertThat(model.repetitionPenalty()).isEqualTo(1.05);
+        assertThat(tokens).as("greedy tokens, repetition penalty").isEqualTo(ref.ints("generated_penalised"));
+      }
     }
+  }
+
+  /**
+   * The model folder with the dump's {@code A_log_override.<layer>} values (bf16) written over the DeltaNet decay
+   * parameters, in a copy under {@code tmp}; the folder itself when the dump has none.
+   */
+  private static Path withOverrides(Path dir, Dump ref, Path tmp) throws IOException {
+    var overrides = ref.names().stream().filter(n -> n.startsWith("A_log_override.")).toList();
+    if (overrides.isEmpty()) return dir;
+    Files.copy(dir.resolve("config.json"), tmp.resolve("config.json"));
+    Path weights = Files.copy(dir.resolve("model.safetensors"), tmp.resolve("model.safetensors"));
+    try (var file = FileChannel.open(weights, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      var length = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+      file.read(length, 0);
+      long headerLength = length.getLong(0);
+      var header = ByteBuffer.allocate(Math.toIntExact(headerLength));
+      file.read(header, 8);
+      JsonNode entries = new ObjectMapper().readTree(header.array());
+      for (String name : overrides) {
+        String tensor = "model.language_model.layers." + name.substring(name.indexOf('.') + 1) + ".linear_attn.A_log";
+        JsonNode entry = entries.get(tensor);
+        assertThat(entry.get("dtype").asText()).isEqualTo("BF16");
+        float[] values = ref.floats(name);
+        var bytes = ByteBuffer.allocate(2 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+        for (float v : values) bytes.putShort((short) (Float.floatToIntBits(v) >>> 16));
+        file.write(bytes.flip(), 8 + headerLength + entry.get("data_offsets").get(0).asLong());
+      }
+    }
+    return tmp;
   }
 
   private static Dump inputs(Case c) {
