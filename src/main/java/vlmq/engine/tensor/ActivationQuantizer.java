@@ -1,6 +1,8 @@
 package vlmq.engine.tensor;
 
+import java.util.Arrays;
 import vlmq.numeric.Fp8E4m3;
+import vlmq.numeric.Kernels;
 
 /**
  * The dynamic input quantization vLLM applies in front of a W8A8 matmul, emulated in float32: each activation row
@@ -62,13 +64,11 @@ public sealed interface ActivationQuantizer {
     public void apply(float[] x, int n, int cols, float[] out) {
       for (int r = 0; r < n; r++) {
         int off = r * cols;
-        float amax = absMax(x, off, cols);
-        float scale = amax / 127f;
-        float inverse = 127f / amax;
-        for (int i = off; i < off + cols; i++) {
-          // cvt.rni.sat: round half to even, saturate; NaN (0 · ∞ for an all-zero token) converts to 0
-          float q = amax == 0f ? 0f : (float) Math.rint(Math.max(-128f, Math.min(127f, x[i] * inverse)));
-          out[i] = q * scale;
+        float amax = Kernels.get().absMax(x, off, cols);
+        if (amax == 0f) { // cvt.rni.sat turns the NaN of 0 · (127 / 0) into 0
+          Arrays.fill(out, off, off + cols, 0f);
+        } else {
+          Kernels.get().fakeQuantizeInt8(x, off, cols, 127f / amax, amax / 127f, out, off);
         }
       }
     }
@@ -80,17 +80,7 @@ public sealed interface ActivationQuantizer {
   }
 
   private static void fp8(float[] x, int off, int n, float[] out, boolean reciprocal) {
-    float scale = Math.max(absMax(x, off, n) / Fp8E4m3.MAX, FP8_MIN_SCALE);
-    float inverse = 1f / scale;
-    for (int i = off; i < off + n; i++) {
-      float y = reciprocal ? x[i] * inverse : x[i] / scale;
-      out[i] = Fp8E4m3.toFloat(Fp8E4m3.fromFloat(Math.max(-Fp8E4m3.MAX, Math.min(Fp8E4m3.MAX, y)))) * scale;
-    }
-  }
-
-  private static float absMax(float[] x, int off, int n) {
-    float max = 0f;
-    for (int i = off; i < off + n; i++) max = Math.max(max, Math.abs(x[i]));
-    return max;
+    float scale = Math.max(Kernels.get().absMax(x, off, n) / Fp8E4m3.MAX, FP8_MIN_SCALE);
+    Kernels.get().fakeQuantizeFp8E4m3(x, off, n, scale, reciprocal, out, off);
   }
 }

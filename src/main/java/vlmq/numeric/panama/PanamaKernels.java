@@ -1,6 +1,7 @@
 package vlmq.numeric.panama;
 
 import static jdk.incubator.vector.VectorOperators.ADD;
+import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.B2I;
 import static jdk.incubator.vector.VectorOperators.EQ;
 import static jdk.incubator.vector.VectorOperators.GE;
@@ -1010,6 +1011,46 @@ public abstract sealed class PanamaKernels extends ScalarKernels
       float sum = 0f;
       for (int p = 0; p < k; p++) sum = Math.fma(a[a0 + p], b[bOff + p * bStride + j], sum);
       out[o0 + j] = sum;
+    }
+  }
+
+  @Override
+  public void fakeQuantizeFp8E4m3(float[] x, int off, int n, float scale, boolean reciprocal, float[] out,
+      int outOff) {
+    checkArray(x, off, n);
+    checkArray(out, outOff, n);
+    VectorSpecies<Float> f = floats();
+    float inverse = 1f / scale;
+    int i = 0;
+    for (int bound = f.loopBound(n); i < bound; i += f.length()) {
+      FloatVector v = FloatVector.fromArray(f, x, off + i);
+      FloatVector y = reciprocal ? v.mul(inverse) : v.div(scale);
+      // clamp as Math.max/min (NaN stays NaN), round to the E4M3 code, widen the code back (sign-extended) and rescale
+      IntVector code = e4m3(y.lanewise(MAX, -Fp8E4m3.MAX).lanewise(MIN, Fp8E4m3.MAX));
+      e4m3Widen(code.lanewise(LSHL, 24).lanewise(ASHR, 24)).mul(scale).intoArray(out, outOff + i);
+    }
+    for (; i < n; i++) {
+      float y = reciprocal ? x[off + i] * inverse : x[off + i] / scale;
+      out[outOff + i] = Fp8E4m3.toFloat(Fp8E4m3.fromFloat(Math.max(-Fp8E4m3.MAX, Math.min(Fp8E4m3.MAX, y)))) * scale;
+    }
+  }
+
+  @Override
+  public void fakeQuantizeInt8(float[] x, int off, int n, float inverse, float scale, float[] out, int outOff) {
+    checkArray(x, off, n);
+    checkArray(out, outOff, n);
+    VectorSpecies<Float> f = floats();
+    float magic = 0x1.8p23f; // adding and subtracting it rounds |y| <= 2^22 to an integer, ties to even
+    int i = 0;
+    for (int bound = f.loopBound(n); i < bound; i += f.length()) {
+      FloatVector y = FloatVector.fromArray(f, x, off + i).mul(inverse).lanewise(MAX, -128f).lanewise(MIN, 127f);
+      IntVector rounded = y.add(magic).sub(magic).reinterpretAsInts();
+      // rint keeps the sign of a negative value that rounds to zero
+      rounded = rounded.or(y.reinterpretAsInts().and(0x80000000));
+      rounded.reinterpretAsFloats().mul(scale).intoArray(out, outOff + i);
+    }
+    for (; i < n; i++) {
+      out[outOff + i] = (float) Math.rint(Math.max(-128f, Math.min(127f, x[off + i] * inverse))) * scale;
     }
   }
 
