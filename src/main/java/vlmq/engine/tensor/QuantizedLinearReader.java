@@ -17,11 +17,12 @@ import vlmq.numeric.DType;
  *   weight I8 + weight_scale [+ weight_zero_point I8] INT8 (int-quantized W8A8, naive int8)
  *   weight_packed I32 + weight_scale + weight_shape   pack-quantized b-bit integers [+ weight_zero_point]
  *   weight_packed U8 + weight_scale F8_E4M3 + weight_global_scale F32   NVFP4
+ *   weight U8 + weight_scale F8_E4M3 + weight_scale_2 F32               NVFP4 (ModelOpt)
  *   weight_packed U8 + weight_scale U8                MXFP4
  * </pre>
  * The scale tensor's shape gives the grid: one value is per-tensor, {@code [O, 1]} or {@code [O]} per-channel,
  * {@code [O, G]} groups of {@code I/G}, {@code [ceil(O/bh), ceil(I/bw)]} blocks (bh × bw from the config's
- * {@code block_structure}, else 128 × 128).
+ * {@code block_structure}, else 128 × 128; ModelOpt writes them {@code [O/128, 1, I/128, 1]}).
  */
 final class QuantizedLinearReader {
   private static final ValueLayout.OfFloat LE_FLOAT =
@@ -49,18 +50,18 @@ final class QuantizedLinearReader {
     Checkpoint.Tensor codes = packed.or(() -> weight).orElseThrow(() -> new VlmqException(
         "the checkpoint has " + scale.name() + " but neither " + module + ".weight nor .weight_packed"));
     try {
-      if (packed.isPresent() && codes.dtype() == DType.U8) return fp4(codes, scale, tensors, module, rows, cols);
+      if (codes.dtype() == DType.U8) return fp4(codes, scale, tensors, module, rows, cols, scheme);
       if (packed.isPresent()) return packedInt(codes, scale, zeroPoint, tensors, module, rows, cols, scheme);
       return switch (codes.dtype()) {
         case F8_E4M3 -> {
           check(codes, rows, cols);
-          ScaleGrid grid = grid(scale, rows, cols, scheme, scale.dtype() == DType.U8 ? 32 : null, 1f);
+          ScaleGrid grid = grid(scale, rows, cols, scheme, scale.dtype() == DType.U8 ? 32 : null, 1f, 1f);
           yield new QuantizedWeights(codes.data(), QuantizedWeights.Codes.FP8_E4M3, 8, rows, cols, grid, null,
               scheme.activations());
         }
         case I8 -> {
           check(codes, rows, cols);
-          ScaleGrid grid = grid(scale, rows, cols, scheme, null, 1f);
+          ScaleGrid grid = grid(scale, rows, cols, scheme, null, 1f, 1f);
           ZeroPoints zp = zeroPoint.map(z -> plainZeroPoints(z, grid)).orElse(null);
           yield new QuantizedWeights(codes.data(), QuantizedWeights.Codes.INT8, 8, rows, cols, grid, zp,
               scheme.activations());
@@ -74,22 +75,28 @@ final class QuantizedLinearReader {
   }
 
   private static QuantizedWeights fp4(Checkpoint.Tensor codes, Checkpoint.Tensor scale,
-      Function<String, Optional<Checkpoint.Tensor>> tensors, String module, int rows, int cols) {
+      Function<String, Optional<Checkpoint.Tensor>> tensors, String module, int rows, int cols,
+      ServedQuantization.Module scheme) {
     if (cols % 2 != 0 || !Arrays.equals(codes.shape(), new long[] {rows, cols / 2})) {
       throw mismatch(codes, "[" + rows + ", " + cols / 2 + "] (two FP4 codes per byte)");
     }
-    float global = 1f;
+    float divisor = 1f;
+    float factor = 1f;
     if (scale.dtype() == DType.F8_E4M3) { // NVFP4; MXFP4 stores U8 exponents and no global scale
-      Checkpoint.Tensor g = tensors.apply(module + ".weight_global_scale").orElseThrow(() -> new VlmqException(
-          scale.name() + " is F8_E4M3 (NVFP4) but the checkpoint has no " + module + ".weight_global_scale"));
+      Optional<Checkpoint.Tensor> ct = tensors.apply(module + ".weight_global_scale");
+      Checkpoint.Tensor g = ct.or(() -> tensors.apply(module + ".weight_scale_2")).orElseThrow(() ->
+          new VlmqException(scale.name() + " is F8_E4M3 (NVFP4) but the checkpoint has neither " + module
+              + ".weight_global_scale (compressed-tensors) nor " + module + ".weight_scale_2 (ModelOpt)"));
       if (g.dtype() != DType.F32 || g.byteSize() != 4) throw mismatch(g, "one F32 value");
-      global = g.data().get(LE_FLOAT, 0);
+      if (ct.isPresent()) divisor = g.data().get(LE_FLOAT, 0);
+      else factor = g.data().get(LE_FLOAT, 0);
     } else if (scale.dtype() != DType.U8) {
       throw new VlmqException(scale.name() + " is " + scale.dtype() + "; FP4 weights take F8_E4M3 (NVFP4) or U8"
           + " (MXFP4) scales");
     }
-    ScaleGrid grid = grid(scale, rows, cols, ServedQuantization.Module.UNKNOWN, null, global);
-    return new QuantizedWeights(codes.data(), QuantizedWeights.Codes.FP4_E2M1, 4, rows, cols, grid, null, null);
+    ScaleGrid grid = grid(scale, rows, cols, ServedQuantization.Module.UNKNOWN, null, divisor, factor);
+    return new QuantizedWeights(codes.data(), QuantizedWeights.Codes.FP4_E2M1, 4, rows, cols, grid, null,
+        scheme.activations());
   }
 
   private static QuantizedWeights packedInt(Checkpoint.Tensor codes, Checkpoint.Tensor scale,
@@ -109,7 +116,7 @@ final class QuantizedLinearReader {
     if (bits < 1 || bits > 8 || Math.ceilDiv((long) cols * bits, 32) != words) {
       throw mismatch(codes, "[" + rows + ", ceil(" + cols + "·" + bits + "/32)] for " + bits + "-bit codes");
     }
-    ScaleGrid grid = grid(scale, rows, cols, scheme, null, 1f);
+    ScaleGrid grid = grid(scale, rows, cols, scheme, null, 1f, 1f);
     ZeroPoints zp = zeroPoint.map(z -> z.dtype() == DType.I32
         ? new ZeroPoints(z.data(), bits, rows, grid.units(), grid.blockRows())
         : plainZeroPoints(z, grid)).orElse(null);
@@ -140,31 +147,36 @@ final class QuantizedLinearReader {
 
   /** The scale grid the shape of {@code scale} describes; {@code group} forces the group size (MX: 32). */
   private static ScaleGrid grid(Checkpoint.Tensor scale, int rows, int cols, ServedQuantization.Module scheme,
-      Integer group, float globalScale) {
+      Integer group, float divisor, float factor) {
     DType dtype = scale.dtype();
     if (dtype != DType.BF16 && dtype != DType.F16 && dtype != DType.F32 && dtype != DType.F8_E4M3
         && dtype != DType.U8) {
       throw mismatch(scale, "BF16, F16 or F32 scales (F8_E4M3 for NVFP4, U8 exponents for MX)");
     }
     long[] s = scale.shape();
+    if (s.length == 4 && s[1] == 1 && s[3] == 1) s = new long[] {s[0], s[2]}; // ModelOpt's block layout
     long count = Arrays.stream(s).reduce(1, Math::multiplyExact);
-    if (group == null && count == 1) return new ScaleGrid(scale.data(), dtype, rows, cols, rows, cols, globalScale);
+    if (group == null && count == 1) {
+      return new ScaleGrid(scale.data(), dtype, rows, cols, rows, cols, divisor, factor);
+    }
     long a = s.length == 0 ? 1 : s[0];
     long b = s.length == 2 ? s[1] : 1;
-    if (s.length > 2 || (s.length == 1 && a != rows)) throw mismatch(scale, "[1], [" + rows + "] or 2-D");
+    if (s.length > 2 || (s.length == 1 && a != rows)) {
+      throw mismatch(scale, "[1], [" + rows + "], 2-D, or ModelOpt's [blocks, 1, blocks, 1]");
+    }
     if (a == rows) {
       int groupSize = group != null ? group : b == 1 ? cols : (int) Math.ceilDiv(cols, b);
       if (Math.ceilDiv(cols, groupSize) != b) {
         throw mismatch(scale, "[" + rows + ", " + Math.ceilDiv(cols, groupSize) + "] (groups of " + groupSize + ")");
       }
-      return new ScaleGrid(scale.data(), dtype, rows, cols, 1, groupSize, globalScale);
+      return new ScaleGrid(scale.data(), dtype, rows, cols, 1, groupSize, divisor, factor);
     }
     int[] block = scheme.blockStructure() != null ? scheme.blockStructure() : new int[] {DEFAULT_BLOCK, DEFAULT_BLOCK};
     if (Math.ceilDiv(rows, block[0]) != a || Math.ceilDiv(cols, block[1]) != b) {
       throw mismatch(scale, "[" + Math.ceilDiv(rows, block[0]) + ", " + Math.ceilDiv(cols, block[1]) + "] ("
           + block[0] + "x" + block[1] + " blocks)");
     }
-    return new ScaleGrid(scale.data(), dtype, rows, cols, block[0], block[1], globalScale);
+    return new ScaleGrid(scale.data(), dtype, rows, cols, block[0], block[1], divisor, factor);
   }
 
   private static void check(Checkpoint.Tensor codes, int rows, int cols) {

@@ -95,7 +95,8 @@ public record QuantizedWeights(MemorySegment codes, Codes format, int bits, int 
       case FP4_E2M1 -> "fp4_e2m1";
     };
     return codes + (zeroPoints == null ? "" : " asym") + ", " + grid + " (" + scales.dtype().name().toLowerCase()
-        + " scales" + (scales.globalScale() == 1f ? "" : " / global") + "), "
+        + " scales" + (scales.globalDivisor() != 1f ? " / global" : scales.globalFactor() != 1f ? " x scale_2" : "")
+        + "), "
         + (activations == null ? "weight-only" : activations.describe() + " activations");
   }
 

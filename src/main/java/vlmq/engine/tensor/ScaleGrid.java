@@ -13,14 +13,17 @@ import vlmq.numeric.Fp8E4m3;
  * A quantized weight's scales, read in place: element {@code (o, i)} of the {@code [rows, cols]} weight uses the scale
  * of block {@code (o / blockRows, i / blockCols)}, stored row-major {@code [ceil(rows / blockRows), units]}. Every
  * compressed-tensors strategy is such a grid: tensor (one block), channel ({@code 1 × cols}), group
- * ({@code 1 × group_size}), block ({@code 128 × 128}). NVFP4's effective scale divides the stored FP8 value by the
- * tensor's global scale ({@code weight_scale / weight_global_scale}, in float32, as compressed-tensors dequantizes).
+ * ({@code 1 × group_size}), block ({@code 128 × 128}). NVFP4's effective scale is the stored FP8 value over the
+ * tensor's global scale, in float32: compressed-tensors stores the quantization scale and divides
+ * ({@code weight_scale / weight_global_scale}), ModelOpt its reciprocal and multiplies ({@code weight_scale ·
+ * weight_scale_2}), each as its loaders dequantize.
  *
  * @param dtype BF16, F16, F32, F8_E4M3 (NVFP4) or U8 (MX, an E8M0 exponent)
- * @param globalScale the divisor of every scale (1 unless NVFP4)
+ * @param globalDivisor compressed-tensors' NVFP4 global scale, else 1
+ * @param globalFactor ModelOpt's NVFP4 {@code weight_scale_2}, else 1
  */
 public record ScaleGrid(MemorySegment data, DType dtype, int rows, int cols, int blockRows, int blockCols,
-    float globalScale) {
+    float globalDivisor, float globalFactor) {
   private static final ValueLayout.OfShort LE_SHORT =
       ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
   private static final ValueLayout.OfFloat LE_FLOAT =
@@ -56,6 +59,7 @@ public record ScaleGrid(MemorySegment data, DType dtype, int rows, int cols, int
       case U8 -> E8m0.toFloat(data.get(ValueLayout.JAVA_BYTE, index));
       default -> throw new IllegalStateException("scales of dtype " + dtype);
     };
-    return globalScale == 1f ? stored : stored / globalScale;
+    if (globalDivisor != 1f) stored /= globalDivisor;
+    return globalFactor == 1f ? stored : stored * globalFactor;
   }
 }

@@ -17,9 +17,11 @@ import vlmq.recipe.Rule;
  * What a checkpoint's quantization config says about a quantized Linear beyond its stored tensors: the weight args
  * that shapes cannot tell apart (bits of packed integers, FP8 block size) and the input quantization vLLM runs in
  * front of its matmul. Read from config.json's {@code quantization_config} (compressed-tensors: the config group whose
- * targets match the module, ranked exact name, regex, class as compressed-tensors ranks them; ModelOpt) or
- * {@code hf_quant_config.json} (ModelOpt). Schemes whose activations the engine does not emulate run weight-only and
- * are listed in {@link #notes()}.
+ * targets match the module, ranked exact name, regex, class as compressed-tensors ranks them; ModelOpt: its
+ * {@code quant_algo}) or {@code hf_quant_config.json} (ModelOpt). ModelOpt's FP8_PER_CHANNEL_PER_TOKEN quantizes
+ * activations per token like FP8_DYNAMIC; its weight-only algorithms (FP8_PB_WO, W4A16_NVFP4) need nothing. Schemes
+ * whose activations the engine does not emulate (static input scales, NVFP4 activations) run weight-only and are
+ * listed in {@link #notes()}.
  */
 final class ServedQuantization {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -32,12 +34,13 @@ final class ServedQuantization {
   private record Group(String name, List<Rule> targets, Module module, String unsupported) {}
 
   private final List<Group> groups;
-  private final String modelOptNote;
+  /** ModelOpt's one scheme for every quantized module, or null for compressed-tensors' groups. */
+  private final Group modelOpt;
   private final List<String> notes = new ArrayList<>();
 
-  private ServedQuantization(List<Group> groups, String modelOptNote) {
+  private ServedQuantization(List<Group> groups, Group modelOpt) {
     this.groups = groups;
-    this.modelOptNote = modelOptNote;
+    this.modelOpt = modelOpt;
   }
 
   static ServedQuantization read(ModelConfig config, Path dir) {
@@ -48,8 +51,15 @@ final class ServedQuantization {
     String method = q.path("quant_method").asText("");
     String algo = q.path("quant_algo").asText("");
     if (method.startsWith("modelopt") || !algo.isEmpty()) {
-      return new ServedQuantization(List.of(), "ModelOpt " + (algo.isEmpty() ? method : algo) + ": static input"
-          + " scales (input_scale) are not applied; the engine runs the quantized weights with float32 activations");
+      return new ServedQuantization(List.of(), switch (algo) {
+        case "FP8_PER_CHANNEL_PER_TOKEN" -> new Group(algo, List.of(), new Module(null, null,
+            new ActivationQuantizer.Fp8PerToken()), null);
+        case "FP8_PB_WO", "W4A16_NVFP4" -> new Group(algo, List.of(), Module.UNKNOWN, null);
+        case "FP8" -> new Group(algo, List.of(), Module.UNKNOWN, "static input scales (input_scale) are not"
+            + " applied; those Linears run weight-only");
+        default -> new Group(algo.isEmpty() ? method : algo, List.of(), Module.UNKNOWN, "input activations are not"
+            + " emulated; those Linears run weight-only");
+      });
     }
     var groups = new ArrayList<Group>();
     q.path("config_groups").properties().forEach(e -> groups.add(group(e.getKey(), e.getValue())));
@@ -77,7 +87,8 @@ final class ServedQuantization {
     }
     JsonNode in = node.path("input_activations");
     ActivationQuantizer activations = activations(in);
-    String unsupported = activations == null && in.isObject() ? describe(in) : null;
+    String unsupported = activations == null && in.isObject() ? describe(in) + " input activations are not emulated;"
+        + " those Linears run weight-only" : null;
     return new Group(name, targets, new Module(bits, block, activations), unsupported);
   }
 
@@ -110,9 +121,9 @@ final class ServedQuantization {
 
   /** The scheme of the module spelled {@code names}; {@link Module#UNKNOWN} when no group targets it. */
   Module of(ModuleNames names) {
-    if (modelOptNote != null) {
-      note(modelOptNote);
-      return Module.UNKNOWN;
+    if (modelOpt != null) {
+      if (modelOpt.unsupported != null) note("ModelOpt " + modelOpt.name + ": " + modelOpt.unsupported);
+      return modelOpt.module;
     }
     Group best = null;
     Rule.Match bestMatch = null;
@@ -126,9 +137,7 @@ final class ServedQuantization {
       }
     }
     if (best == null) return Module.UNKNOWN;
-    if (best.unsupported != null) {
-      note(best.name + ": " + best.unsupported + " input activations are not emulated; those Linears run weight-only");
-    }
+    if (best.unsupported != null) note(best.name + ": " + best.unsupported);
     return best.module;
   }
 

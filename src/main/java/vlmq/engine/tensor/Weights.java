@@ -127,7 +127,9 @@ public final class Weights implements AutoCloseable {
       Checkpoint.Tensor packed = byRuntimeName.get(runtime + ".weight_packed");
       Checkpoint.Tensor shape = byRuntimeName.get(runtime + ".weight_shape");
       long[] dims;
-      if (weight != null) {
+      if (weight != null && weight.dtype() == DType.U8 && weight.shape().length == 2) {
+        dims = new long[] {weight.shape()[0], 2 * weight.shape()[1]}; // ModelOpt NVFP4: two FP4 codes per byte
+      } else if (weight != null) {
         dims = weight.shape();
       } else if (shape != null && shape.dtype() == DType.I64 && shape.byteSize() == 16) {
         dims = shape.data().toArray(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN));

@@ -28,6 +28,7 @@ import vlmq.io.safetensors.TensorSpec;
 import vlmq.model.FamilyMap;
 import vlmq.model.ModelConfig;
 import vlmq.numeric.DType;
+import vlmq.quantize.CheckpointFormat;
 import vlmq.quantize.ProgressListener;
 import vlmq.quantize.QuantizeJob;
 import vlmq.recipe.Recipe;
@@ -72,6 +73,47 @@ class QuantizedModelTest {
       ComparePrompts.Prompt p = ComparePrompts.defaults(base.config(), List.of(), null).getFirst();
       LogitComparison.Result r = LogitComparison.compare(base, q, p, 4, null);
       assertThat(r.meanKl()).as(scheme).isGreaterThan(0).isLessThan(1e-2);
+    }
+  }
+
+  /**
+   * vlmq's ModelOpt outputs hold the same codes with the scales widened to F32 (NVFP4: the reciprocal global scale,
+   * multiplied rather than divided), and FP8_PER_CHANNEL_PER_TOKEN quantizes activations per token as FP8_DYNAMIC:
+   * the logits agree with the compressed-tensors checkpoint's to float32 rounding. ModelOpt's FP8_PB_WO is
+   * weight-only where compressed-tensors' FP8_BLOCK quantizes activations per 128, so its reference is the
+   * dequantized weights; it needs 128-divisible shapes, so the fixture's q/k/v projections (k/v are 64 wide) stay
+   * bf16.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"FP8_DYNAMIC", "NVFP4A16", "FP8_BLOCK"})
+  void modelOptOutputsGiveTheCompressedTensorsLogits(String scheme, @TempDir Path tmp) throws Exception {
+    List<String> ignore = scheme.equals("FP8_BLOCK")
+        ? List.of("re:.*self_attn\\.[qkv]_proj$", "re:(model\\.)?visual\\..*", "lm_head") : List.of();
+    Path ct = quantize(FIXTURE, scheme, tmp.resolve("ct"), ignore);
+    Path reference = scheme.equals("FP8_BLOCK") ? writeDequantized(FIXTURE, ct, tmp.resolve("dense")) : ct;
+    Path mo = tmp.resolve("modelopt");
+    QuantizeJob.run(new QuantizeJob.Request(FIXTURE, mo, Recipe.fromPreset(scheme, ignore), false,
+        CheckpointWriter.DEFAULT_MAX_SHARD_BYTES, 2, CheckpointFormat.MODELOPT), ProgressListener.NONE);
+    try (QwenVlModel c = QwenVlModel.load(reference); QwenVlModel m = QwenVlModel.load(mo);
+        Weights w = Weights.open(mo, ModelConfig.read(mo.resolve("config.json")))) {
+      var formats = w.linearModules().stream().map(l -> w.linear(l.name() + ".weight", l.rows(), l.cols()))
+          .filter(l -> l instanceof QuantizedWeights).map(l -> ((QuantizedWeights) l).describe()).distinct().toList();
+      // a 128x128 weight is one block: its scale grid reads as per-tensor
+      assertThat(formats).isNotEmpty().allMatch(f -> f.contains(switch (scheme) {
+        case "FP8_DYNAMIC" -> "channel (f32 scales), fp8/token activations";
+        case "NVFP4A16" -> "group 16 (f8_e4m3 scales x scale_2), weight-only";
+        default -> "(f32 scales), weight-only";
+      }), scheme);
+      assertThat(w.quantizationNotes()).isEmpty();
+      for (ComparePrompts.Prompt p : ComparePrompts.defaults(c.config(), List.of(), null)) {
+        float[] cl = c.forward(c.prompt(p.tokenIds(), p.images()), ForwardObserver.NONE);
+        float[] ml = m.forward(m.prompt(p.tokenIds(), p.images()), ForwardObserver.NONE);
+        float scale = 0;
+        for (float v : cl) scale = Math.max(scale, Math.abs(v));
+        for (int i = 0; i < cl.length; i++) {
+          assertThat(Math.abs(ml[i] - cl[i])).as("%s %s logit %d", scheme, p.label(), i).isLessThan(1e-5f * scale);
+        }
+      }
     }
   }
 
