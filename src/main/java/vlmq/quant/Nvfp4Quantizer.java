@@ -5,6 +5,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.Map;
 import vlmq.format.compressedtensors.LinearLayout;
 import vlmq.format.compressedtensors.LinearParam;
+import vlmq.numeric.DType;
 import vlmq.numeric.Kernels;
 import vlmq.numeric.Fp4E2m1;
 import vlmq.numeric.Fp8E4m3;
@@ -19,6 +20,8 @@ import vlmq.numeric.Fp8E4m3;
  *   s     = sg / g                                 (f32)
  *   code  = fp4(clamp(x / s + 0, ±6))              (f32 division; {@link Fp4E2m1} thresholds; -0 only from negatives)
  * </pre>
+ * The clamp changes no code ({@link Fp4E2m1} maps everything above 5 to 6), so a row is {@link Kernels#divideRound}
+ * in F32 then {@link Kernels#f32ToFp4E2m1Packed}.
  * {@code weight_global_scale} holds g (it is the quantization scale, the reciprocal of ModelOpt's), and
  * {@code weight_scale} the E4M3 codes of sg.
  */
@@ -41,8 +44,7 @@ final class Nvfp4Quantizer extends GridQuantizer {
     MemorySegment scaleOut = out.get(LinearParam.WEIGHT_SCALE);
     float g = globalScale(stats.absMax());
     float[] scale = new float[units];
-    float[] y = new float[cols];
-    byte[] packed = new byte[cols / 2];
+    float[] zeros = new float[units];
     return new Encoder() {
       @Override
       public void tensorWide() {
@@ -66,13 +68,8 @@ final class Nvfp4Quantizer extends GridQuantizer {
 
       @Override
       public void row(float[] x, long r) {
-        for (int u = 0; u < units; u++) {
-          float s = scale[u];
-          for (int c = u * unitCols, end = c + unitCols; c < end; c++) y[c] = clamp(x[c] / s + 0f, -FP4_MAX, FP4_MAX);
-        }
-        for (int c = 0; c < cols; c += 2)
-          packed[c / 2] = Fp4E2m1.pack(Fp4E2m1.fromFloat(y[c]), Fp4E2m1.fromFloat(y[c + 1]));
-        MemorySegment.copy(packed, 0, packedOut, ValueLayout.JAVA_BYTE, r * (cols / 2), cols / 2);
+        kernels.divideRound(x, 0, cols, unitCols, scale, zeros, DType.F32, x, 0);
+        kernels.f32ToFp4E2m1Packed(x, 0, cols, packedOut, r * (cols / 2));
       }
     };
   }
