@@ -59,6 +59,12 @@ public interface Kernels {
   /** Writes each {@code src} value as its {@link Fp8E4m3#fromFloat} code at {@code dst + dstByteOffset}. */
   void f32ToFp8E4m3(float[] src, int off, int n, MemorySegment dst, long dstByteOffset);
 
+  /**
+   * As {@link #f32ToFp8E4m3}, and replaces each {@code x} value by the value of its code ({@link Fp8E4m3#toFloat}):
+   * for FP8 scales, whose codes are stored and whose values are then computed with.
+   */
+  void roundToFp8E4m3(float[] x, int off, int n, MemorySegment dst, long dstByteOffset);
+
   // Weight quantization: a row is split into groups of groupSize elements (the last one may be shorter); group g
   // uses element g of the per-group arrays, which must hold ceil(n / groupSize) elements.
 

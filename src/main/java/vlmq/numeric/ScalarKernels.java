@@ -96,6 +96,17 @@ public class ScalarKernels implements Kernels {
     for (int i = 0; i < n; i++) dst.set(ValueLayout.JAVA_BYTE, dstByteOffset + i, Fp8E4m3.fromFloat(src[off + i]));
   }
 
+  @Override
+  public void roundToFp8E4m3(float[] x, int off, int n, MemorySegment dst, long dstByteOffset) {
+    checkArray(x, off, n);
+    checkSegment(dst, dstByteOffset, n, 1);
+    for (int i = 0; i < n; i++) {
+      byte code = Fp8E4m3.fromFloat(x[off + i]);
+      dst.set(ValueLayout.JAVA_BYTE, dstByteOffset + i, code);
+      x[off + i] = Fp8E4m3.toFloat(code);
+    }
+  }
+
   /** Checks a row split into groups and its two per-group arrays. */
   protected static void checkGroups(float[] x, int off, int n, int groupSize, float[] perGroup1, float[] perGroup2) {
     checkArray(x, off, n);

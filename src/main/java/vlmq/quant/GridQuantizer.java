@@ -63,7 +63,10 @@ abstract sealed class GridQuantizer implements WeightQuantizer permits Fp8Quanti
     /** Writes the outputs that do not depend on rows; called once, by the call that starts at row 0. */
     void tensorWide();
 
-    /** Sets (and writes as row {@code scaleRow} of the scale tensor) the scales of {@code min/max[0..units)}. */
+    /**
+     * Sets (and writes as row {@code scaleRow} of the scale tensor) the scales of the units' ranges
+     * {@code [min, max]}; for symmetric schemes {@code min} is all 0 and {@code max} the absmax.
+     */
     void scales(float[] min, float[] max, long scaleRow);
 
     /** Quantizes and writes row {@code r}, with the scales last set; may overwrite {@code x}. */

@@ -27,6 +27,8 @@ import vlmq.numeric.Fp8E4m3;
  */
 final class Nvfp4Quantizer extends GridQuantizer {
   private static final float FP4_MAX = 6f;
+  /** Where sg would be 0. */
+  private static final float ZERO_SG = 0.125f;
 
   Nvfp4Quantizer(LinearLayout layout, Kernels kernels) {
     super(layout, kernels);
@@ -45,6 +47,9 @@ final class Nvfp4Quantizer extends GridQuantizer {
     float g = globalScale(stats.absMax());
     float[] scale = new float[units];
     float[] zeros = new float[units];
+    float[] local = new float[units];
+    float[] fp4Max = {FP4_MAX};
+    float[] global = {g};
     return new Encoder() {
       @Override
       public void tensorWide() {
@@ -53,17 +58,18 @@ final class Nvfp4Quantizer extends GridQuantizer {
 
       @Override
       public void scales(float[] min, float[] max, long scaleRow) {
+        // The formula for all units at once (max holds the absmax), sg in local; the clamp to ±448 changes no code.
+        long at = scaleRow * units;
+        kernels.divideRound(max, 0, units, units, fp4Max, zeros, model.dtype(), local, 0);
+        for (int u = 0; u < units; u++) local[u] *= g;
+        kernels.roundToFp8E4m3(local, 0, units, scaleOut, at);
         for (int u = 0; u < units; u++) {
-          float local = g * model.round(absMax(min[u], max[u]) / FP4_MAX);
-          byte code = Fp8E4m3.fromFloat(clamp(local, -Fp8E4m3.MAX, Fp8E4m3.MAX));
-          float sg = Fp8E4m3.toFloat(code);
-          if (sg == 0f) {
-            sg = 0.125f;
-            code = Fp8E4m3.fromFloat(sg);
+          if (local[u] == 0f) {
+            local[u] = ZERO_SG;
+            scaleOut.set(ValueLayout.JAVA_BYTE, at + u, Fp8E4m3.fromFloat(ZERO_SG));
           }
-          scale[u] = sg / g;
-          scaleOut.set(ValueLayout.JAVA_BYTE, scaleRow * units + u, code);
         }
+        kernels.divideRound(local, 0, units, units, global, zeros, DType.F32, scale, 0);
       }
 
       @Override

@@ -111,6 +111,12 @@ public class KernelsBench {
   }
 
   @Benchmark
+  public float[] absMaxGroups16() {
+    kernels.absMaxGroups(values, 0, n, 16, groupMaxs);
+    return groupMaxs;
+  }
+
+  @Benchmark
   public float[] divideRoundBf16Groups16() {
     kernels.divideRound(values, 0, n, 16, groupScales, groupZeros, DType.BF16, out, 0);
     return out;
@@ -132,6 +138,13 @@ public class KernelsBench {
   public MemorySegment f32ToPackedInt4() {
     kernels.f32ToPackedInt(values, 0, n, 4, fp8, 0);
     return fp8;
+  }
+
+  @Benchmark
+  public float[] roundToFp8E4m3() {
+    System.arraycopy(values, 0, out, 0, n);
+    kernels.roundToFp8E4m3(out, 0, n, fp8, 0);
+    return out;
   }
 
   @Benchmark

@@ -156,16 +156,24 @@ class KernelsContractTest {
       try (Arena arena = Arena.ofConfined()) {
         MemorySegment bf16 = segment(arena, 2L * n);
         MemorySegment fp8 = segment(arena, n);
+        MemorySegment fp8Rounding = segment(arena, n);
+        float[] rounded = src.clone();
         k.f32ToBf16(src, ARRAY_OFF, n, bf16, SEGMENT_OFF);
         k.f32ToFp8E4m3(src, ARRAY_OFF, n, fp8, SEGMENT_OFF);
+        k.roundToFp8E4m3(rounded, ARRAY_OFF, n, fp8Rounding, SEGMENT_OFF);
         for (int i = 0; i < n; i++) {
           float x = src[ARRAY_OFF + i];
           String input = fill + " input 0x" + Integer.toHexString(Float.floatToRawIntBits(x));
           assertThat(bf16.get(LE_SHORT, SEGMENT_OFF + 2L * i)).as(input).isEqualTo(Bf16.fromFloat(x));
           assertThat(fp8.get(ValueLayout.JAVA_BYTE, SEGMENT_OFF + i)).as(input).isEqualTo(Fp8E4m3.fromFloat(x));
+          assertThat(fp8Rounding.get(ValueLayout.JAVA_BYTE, SEGMENT_OFF + i)).as(input)
+              .isEqualTo(Fp8E4m3.fromFloat(x));
+          assertSameBits(rounded[ARRAY_OFF + i], Fp8E4m3.toFloat(Fp8E4m3.fromFloat(x)), input + " rounded");
         }
         assertMarginsUntouched(bf16, 2L * n);
         assertMarginsUntouched(fp8, n);
+        assertMarginsUntouched(fp8Rounding, n);
+        assertMarginsUntouched(rounded, n);
       }
     }
   }
@@ -418,6 +426,7 @@ class KernelsContractTest {
       MemorySegment src = arena.allocate(100);
       assertThatThrownBy(() -> k.bf16ToF32(src, 0, dst, ARRAY_OFF, 51)).isInstanceOf(IndexOutOfBoundsException.class);
       assertThatThrownBy(() -> k.bf16ToF32(src, 0, dst, 50, 30)).isInstanceOf(IndexOutOfBoundsException.class);
+      assertThatThrownBy(() -> k.roundToFp8E4m3(dst, 0, 64, src, 40)).isInstanceOf(IndexOutOfBoundsException.class);
       assertThatThrownBy(() -> k.f32ToFp8E4m3(dst, 0, 64, src, 40)).isInstanceOf(IndexOutOfBoundsException.class);
       assertThatThrownBy(() -> k.f32ToBf16(dst, 0, 64, src, 0)).isInstanceOf(IndexOutOfBoundsException.class);
       assertThatThrownBy(() -> k.dotBf16(src, 2, dst, 0, 50)).isInstanceOf(IndexOutOfBoundsException.class);

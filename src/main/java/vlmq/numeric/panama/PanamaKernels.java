@@ -96,7 +96,7 @@ public abstract sealed class PanamaKernels extends ScalarKernels
     int i = 0;
     for (int bound = s.loopBound(n); i < bound; i += s.length()) {
       ShortVector raw = ShortVector.fromMemorySegment(s, src, srcByteOffset + 2L * i, LE);
-      // bf16Widen, spelled out (see storeBytesSpecies).
+      // bf16Widen, spelled out (see laneBytes).
       ((IntVector) raw.convertShape(S2I, in, 0)).lanewise(LSHL, 16).reinterpretAsFloats().intoArray(dst, dstOff + i);
       ((IntVector) raw.convertShape(S2I, in, 1)).lanewise(LSHL, 16).reinterpretAsFloats()
           .intoArray(dst, dstOff + i + half);
@@ -225,12 +225,24 @@ public abstract sealed class PanamaKernels extends ScalarKernels
   public void f32ToFp8E4m3(float[] src, int off, int n, MemorySegment dst, long dstByteOffset) {
     checkArray(src, off, n);
     checkSegment(dst, dstByteOffset, n, 1);
+    e4m3(src, off, n, dst, dstByteOffset, false);
+  }
+
+  @Override
+  public void roundToFp8E4m3(float[] x, int off, int n, MemorySegment dst, long dstByteOffset) {
+    checkArray(x, off, n);
+    checkSegment(dst, dstByteOffset, n, 1);
+    e4m3(x, off, n, dst, dstByteOffset, true);
+  }
+
+  /** {@link #f32ToFp8E4m3}, and with {@code decode} {@link #roundToFp8E4m3}. */
+  private void e4m3(float[] x, int off, int n, MemorySegment dst, long dstByteOffset, boolean decode) {
     VectorSpecies<Float> f = floats();
-    VectorSpecies<Byte> b = storeBytesSpecies();
+    VectorSpecies<Byte> b = laneBytes();
     int i = 0;
     for (; i <= n - b.length(); i += f.length()) {
       // The E4M3FN code of each lane, the same bit steps as Fp8E4m3.fromFloat.
-      IntVector bits = FloatVector.fromArray(f, src, off + i).reinterpretAsInts();
+      IntVector bits = FloatVector.fromArray(f, x, off + i).reinterpretAsInts();
       IntVector abs = bits.and(0x7FFFFFFF);
       IntVector normal = abs.add(abs.lanewise(LSHR, 20).and(1)).add(((7 - 127) << 23) + 0x7FFFF).lanewise(LSHR, 20);
       normal = normal.min(0x7E); // only (464, 480) reaches 0x7F here: saturate like the scalar codec
@@ -240,10 +252,22 @@ public abstract sealed class PanamaKernels extends ScalarKernels
           .sub(E4M3_SUBNORMAL_MAGIC);
       IntVector code = normal.blend(subnormal, abs.compare(LT, E4M3_MIN_NORMAL));
       code = code.blend(0x7E, abs.compare(GE, E4M3_FROM_480));
-      code = code.blend(0x7F, abs.compare(GT, 0x7F800000)).or(bits.lanewise(LSHR, 24).and(0x80));
-      ((ByteVector) code.convertShape(I2B, b, 0)).intoMemorySegment(dst, dstByteOffset + i, LE);
+      code = code.blend(0x7F, abs.compare(GT, 0x7F800000));
+      ((ByteVector) code.or(bits.lanewise(LSHR, 24).and(0x80)).convertShape(I2B, b, 0))
+          .intoMemorySegment(dst, dstByteOffset + i, LE);
+      if (decode) {
+        // Fp8E4m3.toFloat: exponent and mantissa move up and rebias (7 -> 127) as one field.
+        IntVector value = code.lanewise(LSHL, 20).add(120 << 23);
+        value = value.blend(((FloatVector) code.convert(I2F, 0)).mul(0x1p-9f).reinterpretAsInts(), code.compare(LT, 8));
+        value = value.blend(0x7FF00000, code.compare(EQ, 0x7F));
+        value.or(bits.and(0x80000000)).reinterpretAsFloats().intoArray(x, off + i);
+      }
     }
-    for (; i < n; i++) dst.set(ValueLayout.JAVA_BYTE, dstByteOffset + i, Fp8E4m3.fromFloat(src[off + i]));
+    for (; i < n; i++) {
+      byte code = Fp8E4m3.fromFloat(x[off + i]);
+      dst.set(ValueLayout.JAVA_BYTE, dstByteOffset + i, code);
+      if (decode) x[off + i] = Fp8E4m3.toFloat(code);
+    }
   }
 
   // C2 compiles vector code to SIMD only where every call on the way is inlined; a vector that crosses a call is
@@ -252,11 +276,12 @@ public abstract sealed class PanamaKernels extends ScalarKernels
   // call only species accessors.
 
   /**
-   * Bytes with as many lanes as {@link #ints()}, or 8 where that has fewer: narrowing ints into it ({@code part} 0)
-   * is intrinsified, where narrowing into a species with more lanes (part ≠ 0) allocates. A store of it writes zeros
-   * past the lanes, which the next store overwrites; loops stop while a whole store still fits.
+   * Where an int vector's low bytes go: as many lanes as {@link #ints()}, or 8 where that has fewer. Narrowing into it
+   * with {@code part} 0 is intrinsified, where narrowing into a species with more lanes (part ≠ 0) allocates. Where
+   * it has more lanes, a store writes zeros past the ints' bytes, which the next store overwrites; loops stop while a
+   * whole store still fits.
    */
-  abstract VectorSpecies<Byte> storeBytesSpecies();
+  abstract VectorSpecies<Byte> laneBytes();
 
   @Override
   public void minMaxGroups(float[] x, int off, int n, int groupSize, float[] mins, float[] maxs) {
@@ -368,7 +393,7 @@ public abstract sealed class PanamaKernels extends ScalarKernels
     checkArray(src, off, n);
     checkSegment(dst, dstByteOffset, (n + 1) / 2, 1);
     VectorSpecies<Float> f = floats();
-    VectorSpecies<Byte> b = storeBytesSpecies();
+    VectorSpecies<Byte> b = laneBytes();
     int i = 0;
     // Each vector gives lanes/2 bytes, stored 8 at a time: 16 elements must remain.
     for (; i <= n - 16; i += f.length()) {
@@ -406,7 +431,7 @@ public abstract sealed class PanamaKernels extends ScalarKernels
   private int intCodeBytes(float[] src, int off, int n, int bits, int bias, MemorySegment dst, long dstByteOffset) {
     VectorSpecies<Float> f = floats();
     VectorSpecies<Integer> in = ints();
-    VectorSpecies<Byte> b = storeBytesSpecies();
+    VectorSpecies<Byte> b = laneBytes();
     float lo = -(1 << (bits - 1));
     float hi = (1 << (bits - 1)) - 1;
     int i = 0;
@@ -432,7 +457,7 @@ public abstract sealed class PanamaKernels extends ScalarKernels
     } else if (bits == 4) {
       VectorSpecies<Float> f = floats();
       VectorSpecies<Integer> in = ints();
-      VectorSpecies<Byte> b = storeBytesSpecies();
+      VectorSpecies<Byte> b = laneBytes();
       for (; i <= n - 16; i += f.length()) {
         // intCodeBytes' codes plus 8, packed in pairs as in f32ToFp4E2m1Packed.
         FloatVector clamped = FloatVector.fromArray(f, src, off + i).max(-8f).min(7f);
@@ -523,7 +548,7 @@ public abstract sealed class PanamaKernels extends ScalarKernels
     }
 
     @Override
-    VectorSpecies<Byte> storeBytesSpecies() {
+    VectorSpecies<Byte> laneBytes() {
       return ByteVector.SPECIES_64;
     }
 
@@ -556,7 +581,7 @@ public abstract sealed class PanamaKernels extends ScalarKernels
     }
 
     @Override
-    VectorSpecies<Byte> storeBytesSpecies() {
+    VectorSpecies<Byte> laneBytes() {
       return ByteVector.SPECIES_64;
     }
 
@@ -589,7 +614,7 @@ public abstract sealed class PanamaKernels extends ScalarKernels
     }
 
     @Override
-    VectorSpecies<Byte> storeBytesSpecies() {
+    VectorSpecies<Byte> laneBytes() {
       return ByteVector.SPECIES_128;
     }
 
