@@ -155,7 +155,11 @@ public class ScalarKernels implements Kernels {
       int len = Math.min(groupSize, n - from);
       float scale = scales[g];
       float zeroPoint = zeroPoints[g];
-      for (int i = from; i < from + len; i++) y[yOff + i] = round(round(x[off + i] / scale, dtype) + zeroPoint, dtype);
+      for (int i = from; i < from + len; i++) {
+        float q = round(x[off + i] / scale, dtype) + zeroPoint;
+        // Plus a ±0 zero point q is still a value of dtype (or +0, or the canonical NaN): rounding again is a no-op.
+        y[yOff + i] = zeroPoint == 0f ? q : round(q, dtype);
+      }
       from += len;
     }
   }

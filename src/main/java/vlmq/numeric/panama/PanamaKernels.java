@@ -347,8 +347,8 @@ public abstract sealed class PanamaKernels extends ScalarKernels
     if (dtype == DType.BF16 && zeros(zeroPoints, groupSize, n)) {
       for (; i < bound; i += f.length()) {
         int g = i / groupSize;
-        // As below, without the second rounding: a bf16 value plus ±0 is itself (or +0), and the canonical NaN plus
-        // ±0 stays the canonical NaN on IEEE hardware (the NaN operand, or the default NaN, which it equals).
+        // As below without the second rounding, a no-op after a ±0 zero point (see ScalarKernels): the canonical NaN
+        // plus ±0 stays the canonical NaN on IEEE hardware (the NaN operand, or the default NaN, which it equals).
         FloatVector q = FloatVector.fromArray(f, x, off + i).div(scales[g]);
         IntVector bits = q.reinterpretAsInts();
         q = bits.add(bits.lanewise(LSHR, 16).and(1)).add(0x7FFF).and(0xFFFF0000).reinterpretAsFloats()
