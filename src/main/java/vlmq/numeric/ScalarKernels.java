@@ -107,6 +107,21 @@ public class ScalarKernels implements Kernels {
     }
   }
 
+  @Override
+  public void bf16MinMax(MemorySegment src, long srcByteOffset, int n, float[] out2) {
+    checkSegment(src, srcByteOffset, n, 2);
+    Objects.checkFromIndexSize(0, 2, out2.length);
+    float min = Float.POSITIVE_INFINITY;
+    float max = Float.NEGATIVE_INFINITY;
+    for (int i = 0; i < n; i++) {
+      float v = Bf16.toFloat(src.get(LE_SHORT, srcByteOffset + 2L * i));
+      min = Math.min(min, v);
+      max = Math.max(max, v);
+    }
+    out2[0] = Float.isNaN(min) ? Float.NaN : min;
+    out2[1] = Float.isNaN(max) ? Float.NaN : max;
+  }
+
   /** Checks a row split into groups and its two per-group arrays. */
   protected static void checkGroups(float[] x, int off, int n, int groupSize, float[] perGroup1, float[] perGroup2) {
     checkArray(x, off, n);

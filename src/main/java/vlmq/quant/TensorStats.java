@@ -38,12 +38,17 @@ public record TensorStats(float min, float max) {
   public static TensorStats measure(MemorySegment src, DType dtype, long rows, long cols) {
     ModelDType model = ModelDType.of(dtype);
     Kernels kernels = Kernels.get();
-    float[] row = new float[Math.toIntExact(cols)];
+    float[] row = model == ModelDType.BF16 ? null : new float[Math.toIntExact(cols)];
     float[] rowMinMax = new float[2];
     float min = Float.POSITIVE_INFINITY, max = Float.NEGATIVE_INFINITY;
     for (long r = 0; r < rows; r++) {
-      model.read(kernels, src, r * cols * model.bytes(), row, row.length);
-      kernels.minMax(row, 0, row.length, rowMinMax);
+      long offset = r * cols * model.bytes();
+      if (row == null) {
+        kernels.bf16MinMax(src, offset, (int) cols, rowMinMax);
+      } else {
+        model.read(kernels, src, offset, row, row.length);
+        kernels.minMax(row, 0, row.length, rowMinMax);
+      }
       min = Math.min(min, rowMinMax[0]);
       max = Math.max(max, rowMinMax[1]);
     }

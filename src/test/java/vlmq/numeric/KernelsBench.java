@@ -105,6 +105,12 @@ public class KernelsBench {
   }
 
   @Benchmark
+  public float[] bf16MinMax() {
+    kernels.bf16MinMax(bf16, 0, n, groupMins);
+    return groupMins;
+  }
+
+  @Benchmark
   public float[] minMaxGroups16() {
     kernels.minMaxGroups(values, 0, n, 16, groupMins, groupMaxs);
     return groupMins;

@@ -134,6 +134,31 @@ class KernelsContractTest {
 
   @ParameterizedTest(name = "{0} n={1}")
   @MethodSource("cases")
+  void bf16MinMaxIsMinMaxOfTheWidenedValues(String impl, int n) {
+    Kernels k = kernels(impl);
+    for (Fill fill : Fill.values()) {
+      float[] values = floats(fill, n, 67L * n + fill.ordinal());
+      if (fill == Fill.BOUNDARY) { // ±0, ±Inf and extremes without the NaNs, which would decide everything
+        for (int i = 0; i < values.length; i++) if (Float.isNaN(values[i])) values[i] = -0f;
+      }
+      try (Arena arena = Arena.ofConfined()) {
+        MemorySegment src = segment(arena, 2L * n);
+        for (int i = 0; i < n; i++) src.set(LE_SHORT, SEGMENT_OFF + 2L * i, Bf16.fromFloat(values[ARRAY_OFF + i]));
+        float[] widened = new float[n];
+        Kernels.scalar().bf16ToF32(src, SEGMENT_OFF, widened, 0, n);
+        float[] expected = new float[2];
+        Kernels.scalar().minMax(widened, 0, n, expected);
+        float[] out = {SENTINEL, SENTINEL, SENTINEL};
+        k.bf16MinMax(src, SEGMENT_OFF, n, out);
+        assertSameBits(out[0], expected[0], fill + " min");
+        assertSameBits(out[1], expected[1], fill + " max");
+        assertSameBits(out[2], SENTINEL, "out2[2] untouched");
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "{0} n={1}")
+  @MethodSource("cases")
   void f32Copy(String impl, int n) {
     Kernels k = kernels(impl);
     float[] expected = floats(Fill.RANDOM_BITS, n, n);
@@ -427,6 +452,7 @@ class KernelsContractTest {
       assertThatThrownBy(() -> k.bf16ToF32(src, 0, dst, ARRAY_OFF, 51)).isInstanceOf(IndexOutOfBoundsException.class);
       assertThatThrownBy(() -> k.bf16ToF32(src, 0, dst, 50, 30)).isInstanceOf(IndexOutOfBoundsException.class);
       assertThatThrownBy(() -> k.roundToFp8E4m3(dst, 0, 64, src, 40)).isInstanceOf(IndexOutOfBoundsException.class);
+      assertThatThrownBy(() -> k.bf16MinMax(src, 2, 50, new float[2])).isInstanceOf(IndexOutOfBoundsException.class);
       assertThatThrownBy(() -> k.f32ToFp8E4m3(dst, 0, 64, src, 40)).isInstanceOf(IndexOutOfBoundsException.class);
       assertThatThrownBy(() -> k.f32ToBf16(dst, 0, 64, src, 0)).isInstanceOf(IndexOutOfBoundsException.class);
       assertThatThrownBy(() -> k.dotBf16(src, 2, dst, 0, 50)).isInstanceOf(IndexOutOfBoundsException.class);

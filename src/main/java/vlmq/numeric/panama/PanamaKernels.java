@@ -1,20 +1,22 @@
 package vlmq.numeric.panama;
 
 import static jdk.incubator.vector.VectorOperators.ADD;
+import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.EQ;
 import static jdk.incubator.vector.VectorOperators.GE;
 import static jdk.incubator.vector.VectorOperators.GT;
 import static jdk.incubator.vector.VectorOperators.I2B;
 import static jdk.incubator.vector.VectorOperators.I2F;
 import static jdk.incubator.vector.VectorOperators.I2S;
-import static jdk.incubator.vector.VectorOperators.S2B;
 import static jdk.incubator.vector.VectorOperators.IS_NAN;
 import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.LSHR;
 import static jdk.incubator.vector.VectorOperators.LT;
 import static jdk.incubator.vector.VectorOperators.MAX;
 import static jdk.incubator.vector.VectorOperators.MIN;
+import static jdk.incubator.vector.VectorOperators.S2B;
 import static jdk.incubator.vector.VectorOperators.S2I;
+import static jdk.incubator.vector.VectorOperators.XOR;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -49,6 +51,9 @@ public abstract sealed class PanamaKernels extends ScalarKernels
   private static final int E4M3_FROM_480 = 0x43F00000;
   private static final int E4M3_MIN_NORMAL = 121 << 23;
   private static final int E4M3_SUBNORMAL_MAGIC = 141 << 23;
+  // bf16MinMax's order keys of ±Inf.
+  private static final short BF16_KEY_INF = 0x7F80;
+  private static final short BF16_KEY_NEG_INF = (short) (0xFF80 ^ 0x7FFF);
   private static final int F32_ONE = Float.floatToRawIntBits(1f);
   private static final int F32_2_POW_22 = Float.floatToRawIntBits(0x1p22f);
   /** 1.5·2^23: adding it rounds any |v| < 2^22 to an integer (ties to even), found in the low mantissa bits. */
@@ -282,6 +287,35 @@ public abstract sealed class PanamaKernels extends ScalarKernels
    * whole store still fits.
    */
   abstract VectorSpecies<Byte> laneBytes();
+
+  @Override
+  public void bf16MinMax(MemorySegment src, long srcByteOffset, int n, float[] out2) {
+    checkSegment(src, srcByteOffset, n, 2);
+    Objects.checkFromIndexSize(0, 2, out2.length);
+    VectorSpecies<Short> s = shorts();
+    // Flipping the magnitude bits of negative values turns bf16 order into signed short order (-NaN < -Inf < -0 <
+    // +0 < +Inf < +NaN): a NaN ends up below -Inf or above +Inf, where the ±Inf starting values are exceeded.
+    ShortVector lo = ShortVector.broadcast(s, BF16_KEY_INF);
+    ShortVector hi = ShortVector.broadcast(s, BF16_KEY_NEG_INF);
+    int i = 0;
+    for (int bound = s.loopBound(n); i < bound; i += s.length()) {
+      ShortVector bits = ShortVector.fromMemorySegment(s, src, srcByteOffset + 2L * i, LE);
+      ShortVector key = bits.lanewise(XOR, bits.lanewise(ASHR, 15).and((short) 0x7FFF));
+      lo = lo.min(key);
+      hi = hi.max(key);
+    }
+    int min = lo.reduceLanes(MIN);
+    int max = hi.reduceLanes(MAX);
+    for (; i < n; i++) {
+      short bits = src.get(LE_SHORT, srcByteOffset + 2L * i);
+      int key = bits ^ ((bits >> 15) & 0x7FFF);
+      min = Math.min(min, key);
+      max = Math.max(max, key);
+    }
+    boolean nan = min < BF16_KEY_NEG_INF || max > BF16_KEY_INF;
+    out2[0] = nan ? Float.NaN : Bf16.toFloat((short) (min ^ ((min >> 15) & 0x7FFF)));
+    out2[1] = nan ? Float.NaN : Bf16.toFloat((short) (max ^ ((max >> 15) & 0x7FFF)));
+  }
 
   @Override
   public void minMaxGroups(float[] x, int off, int n, int groupSize, float[] mins, float[] maxs) {
