@@ -95,16 +95,13 @@ public abstract sealed class PanamaKernels extends ScalarKernels
   public void bf16ToF32(MemorySegment src, long srcByteOffset, float[] dst, int dstOff, int n) {
     checkSegment(src, srcByteOffset, n, 2);
     checkArray(dst, dstOff, n);
-    VectorSpecies<Short> s = shorts();
+    VectorSpecies<Short> s = laneShorts();
     VectorSpecies<Integer> in = ints();
-    int half = in.length();
     int i = 0;
-    for (int bound = s.loopBound(n); i < bound; i += s.length()) {
+    for (int bound = in.loopBound(n); i < bound; i += in.length()) {
+      // As bf16Widen, one int vector per load: widening with part 1 goes through a lane shuffle (see laneBytes).
       ShortVector raw = ShortVector.fromMemorySegment(s, src, srcByteOffset + 2L * i, LE);
-      // bf16Widen, spelled out (see laneBytes).
       ((IntVector) raw.convertShape(S2I, in, 0)).lanewise(LSHL, 16).reinterpretAsFloats().intoArray(dst, dstOff + i);
-      ((IntVector) raw.convertShape(S2I, in, 1)).lanewise(LSHL, 16).reinterpretAsFloats()
-          .intoArray(dst, dstOff + i + half);
     }
     for (; i < n; i++) dst[dstOff + i] = Bf16.toFloat(src.get(LE_SHORT, srcByteOffset + 2L * i));
   }
@@ -287,6 +284,9 @@ public abstract sealed class PanamaKernels extends ScalarKernels
    * whole store still fits.
    */
   abstract VectorSpecies<Byte> laneBytes();
+
+  /** Shorts with as many lanes as {@link #ints()}: what widens into one int vector with {@code part} 0. */
+  abstract VectorSpecies<Short> laneShorts();
 
   @Override
   public void bf16MinMax(MemorySegment src, long srcByteOffset, int n, float[] out2) {
@@ -586,6 +586,11 @@ public abstract sealed class PanamaKernels extends ScalarKernels
       return ByteVector.SPECIES_64;
     }
 
+    @Override
+    VectorSpecies<Short> laneShorts() {
+      return ShortVector.SPECIES_64;
+    }
+
   }
 
   static final class Bits256 extends PanamaKernels {
@@ -619,6 +624,11 @@ public abstract sealed class PanamaKernels extends ScalarKernels
       return ByteVector.SPECIES_64;
     }
 
+    @Override
+    VectorSpecies<Short> laneShorts() {
+      return ShortVector.SPECIES_128;
+    }
+
   }
 
   static final class Bits512 extends PanamaKernels {
@@ -650,6 +660,11 @@ public abstract sealed class PanamaKernels extends ScalarKernels
     @Override
     VectorSpecies<Byte> laneBytes() {
       return ByteVector.SPECIES_128;
+    }
+
+    @Override
+    VectorSpecies<Short> laneShorts() {
+      return ShortVector.SPECIES_256;
     }
 
   }
