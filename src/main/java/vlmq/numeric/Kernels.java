@@ -119,6 +119,91 @@ public interface Kernels {
   /** {@code sum w_i * x[xOff+i]} in float, reading little-endian f32 weights in place. */
   float dotF32(MemorySegment w, long wByteOffset, float[] x, int xOff, int n);
 
+  /**
+   * Several activation rows against one weight row in one pass over the weights:
+   * {@code out[outOff + r] = sum bf16(w_i) * x[xOff + r*xStride + i]} for {@code r < rows}, so a prefill reads each
+   * weight row once per batch of rows rather than once per row.
+   */
+  void dotBf16Rows(MemorySegment w, long wByteOffset, float[] x, int xOff, int xStride, int rows, int n, float[] out,
+      int outOff);
+
+  /**
+   * FP8 E4M3 codes read in place, scaled per group: {@code out[outOff + r] = sum s(i) * e4m3(w_i) *
+   * x[xOff + r*xStride + i]} for {@code r < rows}, with {@code s(i) = scales[scaleOff + i/groupSize]}
+   * ({@code groupSize >= n}: one scale for the row). A NaN code gives NaN.
+   */
+  void dotFp8E4m3Rows(MemorySegment w, long wByteOffset, float[] x, int xOff, int xStride, int rows, int n,
+      float[] scales, int scaleOff, int groupSize, float[] out, int outOff);
+
+  /**
+   * One-byte integer codes with a zero point per group: {@code out[outOff + r] = sum s(i) * (q_i - z(i)) *
+   * x[xOff + r*xStride + i]}, where {@code q_i} is the signed byte (int8 storage) or, when {@code unsigned}, the byte
+   * as 0..255 (compressed-tensors' offset-binary packing), {@code s(i) = scales[scaleOff + i/groupSize]} and
+   * {@code z(i) = zeros[scaleOff + i/groupSize]}.
+   */
+  void dotInt8Rows(MemorySegment w, long wByteOffset, boolean unsigned, float[] x, int xOff, int xStride, int rows,
+      int n, float[] scales, float[] zeros, int scaleOff, int groupSize, float[] out, int outOff);
+
+  /**
+   * Unsigned 4-bit codes, two per byte (element 2k in the low nibble of byte k, 2k+1 in the high one: the byte
+   * stream of compressed-tensors' little-endian int32 packing), with a zero point per group, over {@code pairs}
+   * bytes: {@code out[outOff + r] = sum_k s(2k) * ((lo_k - z(2k)) * xEven[o + k] + (hi_k - z(2k)) * xOdd[o + k])},
+   * {@code o = xOff + r*xStride}. The activation row comes split into its even and odd elements so that no lanes
+   * need interleaving; {@code groupSize} counts elements and is even.
+   */
+  void dotUint4Rows(MemorySegment w, long wByteOffset, float[] xEven, float[] xOdd, int xOff, int xStride, int rows,
+      int pairs, float[] scales, float[] zeros, int scaleOff, int groupSize, float[] out, int outOff);
+
+  /**
+   * FP4 E2M1 codes, two per byte as {@link Fp4E2m1#pack} stores them, scaled per group, with the activation row split
+   * as for {@link #dotUint4Rows}: {@code out[outOff + r] = sum_k s(2k) * (fp4(lo_k) * xEven[o + k] + fp4(hi_k) *
+   * xOdd[o + k])}.
+   */
+  void dotFp4E2m1Rows(MemorySegment w, long wByteOffset, float[] xEven, float[] xOdd, int xOff, int xStride, int rows,
+      int pairs, float[] scales, int scaleOff, int groupSize, float[] out, int outOff);
+
+  /**
+   * A block of a matrix product in float32, both operands along the reduction:
+   * {@code out[outOff + r*outStride + s] = sum a[aOff + r*aStride + i] * b[bOff + s*bStride + i]} over {@code i < n},
+   * for {@code r < aRows}, {@code s < bRows}. The SIMD version keeps a 4 x 4 block of sums in registers so that every
+   * loaded vector feeds four multiply-adds (prefill: activation rows against a dequantized panel of weight rows).
+   */
+  void dotF32Block(float[] a, int aOff, int aStride, int aRows, float[] b, int bOff, int bStride, int bRows, int n,
+      float[] out, int outOff, int outStride);
+
+  /**
+   * FP8 E4M3 codes to float32 with their group's scale: {@code dst[dstOff + i] = e4m3(w_i) * scales[scaleOff +
+   * i/groupSize]}, the same value {@link #dotFp8E4m3Rows} multiplies by (exact across implementations; NaN codes give
+   * NaN).
+   */
+  void dequantizeFp8E4m3(MemorySegment w, long wByteOffset, float[] scales, int scaleOff, int groupSize, float[] dst,
+      int dstOff, int n);
+
+  /** One-byte integer codes to float32, {@code (q_i - z) * s} as in {@link #dotInt8Rows} (exact). */
+  void dequantizeInt8(MemorySegment w, long wByteOffset, boolean unsigned, float[] scales, float[] zeros,
+      int scaleOff, int groupSize, float[] dst, int dstOff, int n);
+
+  /**
+   * Unsigned 4-bit codes to float32, {@code (code - z) * s} as in {@link #dotUint4Rows}, the low nibbles (even
+   * elements) into {@code even[evenOff + k]} and the high ones into {@code odd[oddOff + k]} for {@code k < pairs}
+   * (exact).
+   */
+  void dequantizeUint4(MemorySegment w, long wByteOffset, float[] scales, float[] zeros, int scaleOff, int groupSize,
+      float[] even, int evenOff, float[] odd, int oddOff, int pairs);
+
+  /** FP4 E2M1 codes to float32 with their group's scale, split into even and odd elements as {@link #dequantizeUint4}. */
+  void dequantizeFp4E2m1(MemorySegment w, long wByteOffset, float[] scales, int scaleOff, int groupSize, float[] even,
+      int evenOff, float[] odd, int oddOff, int pairs);
+
+  /**
+   * A matrix product with {@code b} laid out along the output, float32:
+   * {@code out[outOff + r*outStride + j] = sum a[aOff + r*aStride + p] * b[bOff + p*bStride + j]} over {@code p < k},
+   * for {@code r < aRows}, {@code j < n} (attention's probabilities times its values). The SIMD version broadcasts
+   * {@code a} and keeps four rows by four vectors of sums in registers.
+   */
+  void matmulF32(float[] a, int aOff, int aStride, int aRows, float[] b, int bOff, int bStride, int k, int n,
+      float[] out, int outOff, int outStride);
+
   /** The implementation chosen once per JVM from {@code -Dvlmq.simd=auto|scalar|panama} (default auto). */
   static Kernels get() {
     return KernelsLoader.BEST;

@@ -294,6 +294,218 @@ public class ScalarKernels implements Kernels {
     return sum;
   }
 
+  /**
+   * Checks the arguments of the multi-row dot kernels: {@code rows} activation rows of {@code n} values
+   * {@code xStride} apart, {@code ceil(n / groupSize)} scales (and zeros), {@code rows} outputs.
+   */
+  protected static void checkRows(float[] x, int xOff, int xStride, int rows, int n, float[] scales, float[] zeros,
+      int scaleOff, int groupSize, float[] out, int outOff) {
+    if (rows < 1 || n < 0 || groupSize < 1 || xStride < 0) {
+      throw new IllegalArgumentException("rows " + rows + ", n " + n + ", groupSize " + groupSize + ", xStride "
+          + xStride + ": rows and groupSize must be positive, n and xStride non-negative");
+    }
+    checkArray(x, xOff, (int) Math.min(Integer.MAX_VALUE, (long) (rows - 1) * xStride + n));
+    int groups = n == 0 ? 0 : Math.ceilDiv(n, groupSize);
+    if (scales != null) Objects.checkFromIndexSize(scaleOff, groups, scales.length);
+    if (zeros != null) Objects.checkFromIndexSize(scaleOff, groups, zeros.length);
+    Objects.checkFromIndexSize(outOff, rows, out.length);
+  }
+
+  @Override
+  public void dotBf16Rows(MemorySegment w, long wByteOffset, float[] x, int xOff, int xStride, int rows, int n,
+      float[] out, int outOff) {
+    checkSegment(w, wByteOffset, n, 2);
+    checkRows(x, xOff, xStride, rows, n, null, null, 0, 1, out, outOff);
+    for (int r = 0; r < rows; r++) out[outOff + r] = dotBf16(w, wByteOffset, x, xOff + r * xStride, n);
+  }
+
+  @Override
+  public void dotFp8E4m3Rows(MemorySegment w, long wByteOffset, float[] x, int xOff, int xStride, int rows, int n,
+      float[] scales, int scaleOff, int groupSize, float[] out, int outOff) {
+    checkSegment(w, wByteOffset, n, 1);
+    checkRows(x, xOff, xStride, rows, n, scales, null, scaleOff, groupSize, out, outOff);
+    for (int r = 0; r < rows; r++) {
+      int xr = xOff + r * xStride;
+      float sum = 0f;
+      for (int i = 0; i < n; i++) {
+        float weight = Fp8E4m3.toFloat(w.get(ValueLayout.JAVA_BYTE, wByteOffset + i)) * scales[scaleOff + i / groupSize];
+        sum = Math.fma(weight, x[xr + i], sum);
+      }
+      out[outOff + r] = sum;
+    }
+  }
+
+  @Override
+  public void dotInt8Rows(MemorySegment w, long wByteOffset, boolean unsigned, float[] x, int xOff, int xStride,
+      int rows, int n, float[] scales, float[] zeros, int scaleOff, int groupSize, float[] out, int outOff) {
+    checkSegment(w, wByteOffset, n, 1);
+    checkRows(x, xOff, xStride, rows, n, scales, zeros, scaleOff, groupSize, out, outOff);
+    for (int r = 0; r < rows; r++) {
+      int xr = xOff + r * xStride;
+      float sum = 0f;
+      for (int i = 0; i < n; i++) {
+        byte b = w.get(ValueLayout.JAVA_BYTE, wByteOffset + i);
+        int g = scaleOff + i / groupSize;
+        float weight = ((unsigned ? b & 0xFF : b) - zeros[g]) * scales[g];
+        sum = Math.fma(weight, x[xr + i], sum);
+      }
+      out[outOff + r] = sum;
+    }
+  }
+
+  @Override
+  public void dotUint4Rows(MemorySegment w, long wByteOffset, float[] xEven, float[] xOdd, int xOff, int xStride,
+      int rows, int pairs, float[] scales, float[] zeros, int scaleOff, int groupSize, float[] out, int outOff) {
+    checkPairs(w, wByteOffset, xEven, xOdd, xOff, xStride, rows, pairs, scales, zeros, scaleOff, groupSize, out,
+        outOff);
+    for (int r = 0; r < rows; r++) {
+      int xr = xOff + r * xStride;
+      float sum = 0f;
+      for (int k = 0; k < pairs; k++) {
+        int b = w.get(ValueLayout.JAVA_BYTE, wByteOffset + k);
+        int g = scaleOff + 2 * k / groupSize;
+        sum = Math.fma(((b & 0xF) - zeros[g]) * scales[g], xEven[xr + k], sum);
+        sum = Math.fma((((b >>> 4) & 0xF) - zeros[g]) * scales[g], xOdd[xr + k], sum);
+      }
+      out[outOff + r] = sum;
+    }
+  }
+
+  @Override
+  public void dotFp4E2m1Rows(MemorySegment w, long wByteOffset, float[] xEven, float[] xOdd, int xOff, int xStride,
+      int rows, int pairs, float[] scales, int scaleOff, int groupSize, float[] out, int outOff) {
+    checkPairs(w, wByteOffset, xEven, xOdd, xOff, xStride, rows, pairs, scales, null, scaleOff, groupSize, out,
+        outOff);
+    for (int r = 0; r < rows; r++) {
+      int xr = xOff + r * xStride;
+      float sum = 0f;
+      for (int k = 0; k < pairs; k++) {
+        byte b = w.get(ValueLayout.JAVA_BYTE, wByteOffset + k);
+        float s = scales[scaleOff + 2 * k / groupSize];
+        sum = Math.fma(Fp4E2m1.toFloat(Fp4E2m1.evenCode(b)) * s, xEven[xr + k], sum);
+        sum = Math.fma(Fp4E2m1.toFloat(Fp4E2m1.oddCode(b)) * s, xOdd[xr + k], sum);
+      }
+      out[outOff + r] = sum;
+    }
+  }
+
+  /** {@link #checkRows} for the two-codes-per-byte kernels, whose groups must not split a byte. */
+  protected static void checkPairs(MemorySegment w, long wByteOffset, float[] xEven, float[] xOdd, int xOff,
+      int xStride, int rows, int pairs, float[] scales, float[] zeros, int scaleOff, int groupSize, float[] out,
+      int outOff) {
+    if (groupSize % 2 != 0) {
+      throw new IllegalArgumentException("groupSize " + groupSize + " splits a byte of two 4-bit codes");
+    }
+    checkSegment(w, wByteOffset, pairs, 1);
+    checkRows(xEven, xOff, xStride, rows, pairs, scales, zeros, scaleOff, groupSize / 2, out, outOff);
+    checkRows(xOdd, xOff, xStride, rows, pairs, null, null, 0, 1, out, outOff);
+  }
+
+  @Override
+  public void dotF32Block(float[] a, int aOff, int aStride, int aRows, float[] b, int bOff, int bStride, int bRows,
+      int n, float[] out, int outOff, int outStride) {
+    checkBlock(a, aOff, aStride, aRows, b, bOff, bStride, bRows, n, out, outOff, outStride);
+    for (int r = 0; r < aRows; r++) {
+      for (int s = 0; s < bRows; s++) out[outOff + r * outStride + s] = dot(a, aOff + r * aStride, b, bOff + s * bStride, n);
+    }
+  }
+
+  /** Checks the arguments of {@link #dotF32Block}. */
+  protected static void checkBlock(float[] a, int aOff, int aStride, int aRows, float[] b, int bOff, int bStride,
+      int bRows, int n, float[] out, int outOff, int outStride) {
+    if (aRows < 0 || bRows < 0 || n < 0 || aStride < 0 || bStride < 0 || outStride < 0) {
+      throw new IllegalArgumentException("negative count or stride");
+    }
+    if (aRows == 0 || bRows == 0) return;
+    checkArray(a, aOff, Math.toIntExact((long) (aRows - 1) * aStride + n));
+    checkArray(b, bOff, Math.toIntExact((long) (bRows - 1) * bStride + n));
+    checkArray(out, outOff, Math.toIntExact((long) (aRows - 1) * outStride + bRows));
+  }
+
+  @Override
+  public void dequantizeFp8E4m3(MemorySegment w, long wByteOffset, float[] scales, int scaleOff, int groupSize,
+      float[] dst, int dstOff, int n) {
+    checkSegment(w, wByteOffset, n, 1);
+    checkRows(dst, dstOff, 0, 1, n, scales, null, scaleOff, groupSize, dst, dstOff);
+    for (int i = 0; i < n; i++) {
+      dst[dstOff + i] = Fp8E4m3.toFloat(w.get(ValueLayout.JAVA_BYTE, wByteOffset + i)) * scales[scaleOff + i / groupSize];
+    }
+  }
+
+  @Override
+  public void dequantizeInt8(MemorySegment w, long wByteOffset, boolean unsigned, float[] scales, float[] zeros,
+      int scaleOff, int groupSize, float[] dst, int dstOff, int n) {
+    checkSegment(w, wByteOffset, n, 1);
+    checkRows(dst, dstOff, 0, 1, n, scales, zeros, scaleOff, groupSize, dst, dstOff);
+    for (int i = 0; i < n; i++) {
+      byte b = w.get(ValueLayout.JAVA_BYTE, wByteOffset + i);
+      int g = scaleOff + i / groupSize;
+      dst[dstOff + i] = ((unsigned ? b & 0xFF : b) - zeros[g]) * scales[g];
+    }
+  }
+
+  @Override
+  public void dequantizeUint4(MemorySegment w, long wByteOffset, float[] scales, float[] zeros, int scaleOff,
+      int groupSize, float[] even, int evenOff, float[] odd, int oddOff, int pairs) {
+    checkSplit(w, wByteOffset, scales, zeros, scaleOff, groupSize, even, evenOff, odd, oddOff, pairs);
+    for (int k = 0; k < pairs; k++) {
+      int b = w.get(ValueLayout.JAVA_BYTE, wByteOffset + k);
+      int g = scaleOff + 2 * k / groupSize;
+      even[evenOff + k] = ((b & 0xF) - zeros[g]) * scales[g];
+      odd[oddOff + k] = (((b >>> 4) & 0xF) - zeros[g]) * scales[g];
+    }
+  }
+
+  @Override
+  public void dequantizeFp4E2m1(MemorySegment w, long wByteOffset, float[] scales, int scaleOff, int groupSize,
+      float[] even, int evenOff, float[] odd, int oddOff, int pairs) {
+    checkSplit(w, wByteOffset, scales, null, scaleOff, groupSize, even, evenOff, odd, oddOff, pairs);
+    for (int k = 0; k < pairs; k++) {
+      byte b = w.get(ValueLayout.JAVA_BYTE, wByteOffset + k);
+      float s = scales[scaleOff + 2 * k / groupSize];
+      even[evenOff + k] = Fp4E2m1.toFloat(Fp4E2m1.evenCode(b)) * s;
+      odd[oddOff + k] = Fp4E2m1.toFloat(Fp4E2m1.oddCode(b)) * s;
+    }
+  }
+
+  /** Checks the arguments of the two-codes-per-byte dequantizers. */
+  protected static void checkSplit(MemorySegment w, long wByteOffset, float[] scales, float[] zeros, int scaleOff,
+      int groupSize, float[] even, int evenOff, float[] odd, int oddOff, int pairs) {
+    if (groupSize < 2 || groupSize % 2 != 0) {
+      throw new IllegalArgumentException("groupSize " + groupSize + " splits a byte of two 4-bit codes");
+    }
+    checkSegment(w, wByteOffset, pairs, 1);
+    checkRows(even, evenOff, 0, 1, pairs, scales, zeros, scaleOff, groupSize / 2, even, evenOff);
+    checkArray(odd, oddOff, pairs);
+  }
+
+  @Override
+  public void matmulF32(float[] a, int aOff, int aStride, int aRows, float[] b, int bOff, int bStride, int k, int n,
+      float[] out, int outOff, int outStride) {
+    checkProduct(a, aOff, aStride, aRows, b, bOff, bStride, k, n, out, outOff, outStride);
+    for (int r = 0; r < aRows; r++) {
+      for (int j = 0; j < n; j++) {
+        float sum = 0f;
+        for (int p = 0; p < k; p++) sum = Math.fma(a[aOff + r * aStride + p], b[bOff + p * bStride + j], sum);
+        out[outOff + r * outStride + j] = sum;
+      }
+    }
+  }
+
+  /** Checks the arguments of {@link #matmulF32}. */
+  protected static void checkProduct(float[] a, int aOff, int aStride, int aRows, float[] b, int bOff, int bStride,
+      int k, int n, float[] out, int outOff, int outStride) {
+    if (aRows < 0 || k < 0 || n < 0 || aStride < 0 || bStride < 0 || outStride < 0) {
+      throw new IllegalArgumentException("negative count or stride");
+    }
+    if (aRows == 0 || n == 0) return;
+    if (k > 0) {
+      checkArray(a, aOff, Math.toIntExact((long) (aRows - 1) * aStride + k));
+      checkArray(b, bOff, Math.toIntExact((long) (k - 1) * bStride + n));
+    }
+    checkArray(out, outOff, Math.toIntExact((long) (aRows - 1) * outStride + n));
+  }
+
   @Override
   public String toString() {
     return name();

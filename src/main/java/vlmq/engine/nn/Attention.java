@@ -1,17 +1,18 @@
 package vlmq.engine.nn;
 
-import java.util.Arrays;
-import java.util.stream.IntStream;
 import vlmq.engine.tensor.Parallel;
 import vlmq.numeric.Kernels;
 
 /**
  * Scaled dot-product attention as transformers' eager path computes it: scores {@code q·k · d^-½}, a float32 softmax
- * ({@code exp(s − max) / Σ}), then the probability-weighted sum of values. Heads and query rows are spread over
- * {@link Parallel}; each chunk keeps its scores in its own slice of a caller-provided scratch array.
+ * ({@code exp(s − max) / Σ}), then the probability-weighted sum of values. Query rows go in blocks of up to four that
+ * share their keys, so the scores are one {@link Kernels#dotF32Block} and the weighted sum one
+ * {@link Kernels#matmulF32}; (head, block) pairs are spread over {@link Parallel}.
  */
 public final class Attention {
   private static final Kernels KERNELS = Kernels.get();
+  /** Query rows per block: the kernels' register block. */
+  private static final int BLOCK = 4;
 
   private Attention() {}
 
@@ -23,18 +24,34 @@ public final class Attention {
   public static void segments(float[] qkv, int n, int heads, int headDim, int[] segmentStart, int[] segmentEnd,
       float[] out) {
     int width = heads * headDim;
-    int maxSegment = IntStream.range(0, n).map(i -> segmentEnd[i] - segmentStart[i]).max().orElse(0);
-    float[] scratch = new float[Parallel.chunks() * maxSegment];
+    int stride = 3 * width;
+    // Blocks of up to four consecutive rows of one segment.
+    int[] blockStart = new int[n];
+    int blocks = 0;
+    int maxSegment = 0;
+    for (int i = 0; i < n; i++) {
+      maxSegment = Math.max(maxSegment, segmentEnd[i] - segmentStart[i]);
+      int first = blocks == 0 ? -1 : blockStart[blocks - 1];
+      if (first < 0 || i - first == BLOCK || segmentStart[i] != segmentStart[first]) blockStart[blocks++] = i;
+    }
+    int blockCount = blocks;
+    int scoresPerBlock = BLOCK * maxSegment;
     float scale = (float) (1 / Math.sqrt(headDim));
-    int segmentWork = maxSegment * headDim * 2;
-    Parallel.forRange(n * heads, segmentWork, (chunk, from, to) -> {
-      int scores = chunk * maxSegment;
+    Parallel.forRange(blockCount * heads, (long) maxSegment * headDim * 2 * BLOCK, (chunk, from, to) -> {
+      float[] scores = new float[scoresPerBlock];
       for (int item = from; item < to; item++) {
-        int row = item / heads;
+        int b = item / heads;
         int head = item % heads;
-        int first = segmentStart[row] * 3 * width + head * headDim;
-        attend(qkv, row * 3 * width + head * headDim, qkv, first + width, qkv, first + 2 * width, 3 * width,
-            segmentEnd[row] - segmentStart[row], headDim, scale, scratch, scores, out, row * width + head * headDim);
+        int r0 = blockStart[b];
+        int rows = (b + 1 < blockCount ? blockStart[b + 1] : n) - r0;
+        int first = segmentStart[r0];
+        int len = segmentEnd[r0] - first;
+        int column = head * headDim;
+        KERNELS.dotF32Block(qkv, r0 * stride + column, stride, rows, qkv, first * stride + width + column, stride, len,
+            headDim, scores, 0, len);
+        for (int r = 0; r < rows; r++) softmax(scores, r * len, len, len, scale);
+        KERNELS.matmulF32(scores, 0, len, rows, qkv, first * stride + 2 * width + column, stride, len, headDim, out,
+            r0 * width + column, width);
       }
     });
   }
@@ -43,7 +60,8 @@ public final class Attention {
    * Causal grouped-query attention over a KV cache: query row i (at absolute position {@code start + i}) of head h
    * attends to cached positions {@code [0, start + i]} of kv head {@code h / (heads / kvHeads)}. {@code q} is
    * {@code [n, heads·headDim]}; {@code keys}/{@code values} are {@code [positions, kvHeads·headDim]};
-   * {@code scratch} holds {@link Parallel#chunks()} slices of {@code start + n} floats.
+   * {@code scratch} holds {@link Parallel#chunks()} slices of {@code start + n} floats, enough for one query row per
+   * chunk: a single row (decoding) allocates nothing, blocks of rows take their own.
    */
   public static void causal(float[] q, int n, int start, float[] keys, float[] values, int heads, int kvHeads,
       int headDim, float[] scratch, float[] out) {
@@ -51,41 +69,36 @@ public final class Attention {
     int kvWidth = kvHeads * headDim;
     int group = heads / kvHeads;
     int slice = start + n;
+    int blocks = Math.ceilDiv(n, BLOCK);
     float scale = (float) (1 / Math.sqrt(headDim));
-    Parallel.forRange(n * heads, (long) slice * headDim * 2, (chunk, from, to) -> {
-      int scores = chunk * slice;
+    Parallel.forRange(blocks * heads, (long) slice * headDim * 2 * Math.min(n, BLOCK), (chunk, from, to) -> {
+      float[] scores = n == 1 ? scratch : new float[BLOCK * slice];
+      int base = n == 1 ? chunk * slice : 0;
       for (int item = from; item < to; item++) {
-        int row = item / heads;
+        int r0 = item / heads * BLOCK;
         int head = item % heads;
+        int rows = Math.min(BLOCK, n - r0);
+        int len = start + r0 + rows; // keys of the block's last row; earlier rows see fewer
         int kv = (head / group) * headDim;
-        attend(q, row * width + head * headDim, keys, kv, values, kv, kvWidth, start + row + 1, headDim, scale,
-            scratch, scores, out, row * width + head * headDim);
+        KERNELS.dotF32Block(q, r0 * width + head * headDim, width, rows, keys, kv, kvWidth, len, headDim, scores, base,
+            len);
+        for (int r = 0; r < rows; r++) softmax(scores, base + r * len, start + r0 + r + 1, len, scale);
+        KERNELS.matmulF32(scores, base, len, rows, values, kv, kvWidth, len, headDim, out, r0 * width + head * headDim,
+            width);
       }
     });
   }
 
   /**
-   * One head of one query row: key and value t sit at {@code kBase + t·stride} and {@code vBase + t·stride} for
-   * {@code t < len}.
+   * Scales the dot products {@code x[off, off + n)} and replaces them by their softmax, the sum accumulated in double;
+   * {@code x[off + n, off + padded)} (keys a row may not see) become 0.
    */
-  private static void attend(float[] q, int qOff, float[] keys, int kBase, float[] values, int vBase, int stride,
-      int len, int headDim, float scale, float[] scores, int sOff, float[] out, int outOff) {
-    for (int t = 0; t < len; t++) {
-      scores[sOff + t] = KERNELS.dot(q, qOff, keys, kBase + t * stride, headDim) * scale;
-    }
-    softmax(scores, sOff, len);
-    Arrays.fill(out, outOff, outOff + headDim, 0f);
-    for (int t = 0; t < len; t++) {
-      float p = scores[sOff + t];
-      int v = vBase + t * stride;
-      for (int d = 0; d < headDim; d++) out[outOff + d] += p * values[v + d];
-    }
-  }
-
-  /** {@code x ← exp(x − max) / Σ exp(x − max)} over {@code x[off, off + n)}, the sum accumulated in double. */
-  static void softmax(float[] x, int off, int n) {
+  static void softmax(float[] x, int off, int n, int padded, float scale) {
     float max = Float.NEGATIVE_INFINITY;
-    for (int i = off; i < off + n; i++) max = Math.max(max, x[i]);
+    for (int i = off; i < off + n; i++) {
+      x[i] *= scale;
+      max = Math.max(max, x[i]);
+    }
     double sum = 0;
     for (int i = off; i < off + n; i++) {
       x[i] = (float) Math.exp(x[i] - max);
@@ -93,5 +106,6 @@ public final class Attention {
     }
     float total = (float) sum;
     for (int i = off; i < off + n; i++) x[i] /= total;
+    for (int i = off + n; i < off + padded; i++) x[i] = 0f;
   }
 }

@@ -10,8 +10,6 @@ import vlmq.numeric.Kernels;
  */
 public record DenseWeights(MemorySegment data, DType dtype, int rows, int cols) implements LinearWeights {
   private static final Kernels KERNELS = Kernels.get();
-  private static final int ROW_TILE = 16;
-  private static final int OUT_TILE = 64;
 
   public DenseWeights {
     if (dtype != DType.BF16 && dtype != DType.F16 && dtype != DType.F32) {
@@ -23,30 +21,36 @@ public record DenseWeights(MemorySegment data, DType dtype, int rows, int cols) 
     }
   }
 
+  /**
+   * Many rows go through {@link PanelMatmul}; a few (decode) read each weight row once for all of them: bf16 with
+   * {@link Kernels#dotBf16Rows}, f16/f32 one dot product per row pair.
+   */
   @Override
   public void matmul(float[] x, int n, float[] out) {
+    if (n >= PanelMatmul.MIN_ROWS) {
+      PanelMatmul.run(rows, cols, x, n, out, () -> (first, count, panel) -> {
+        for (int r = 0; r < count; r++) readRow(first + r, panel, r * cols);
+      });
+      return;
+    }
     long rowBytes = (long) cols * (dtype.bits() / 8);
     Parallel.forRange(rows, (long) cols * n, (chunk, from, to) -> {
-      // Tiles of activation rows × weight rows small enough to stay in cache while each meets the other.
-      for (int r0 = 0; r0 < n; r0 += ROW_TILE) {
-        int r1 = Math.min(n, r0 + ROW_TILE);
-        for (int o0 = from; o0 < to; o0 += OUT_TILE) {
-          int o1 = Math.min(to, o0 + OUT_TILE);
-          for (int o = o0; o < o1; o++) {
-            long offset = o * rowBytes;
-            for (int r = r0; r < r1; r++) out[r * rows + o] = dot(offset, x, r * cols);
-          }
+      float[] dots = new float[n];
+      for (int o = from; o < to; o++) {
+        long offset = o * rowBytes;
+        if (dtype == DType.BF16) {
+          KERNELS.dotBf16Rows(data, offset, x, 0, cols, n, cols, dots, 0);
+        } else {
+          for (int r = 0; r < n; r++) dots[r] = dot(offset, x, r * cols);
         }
+        for (int r = 0; r < n; r++) out[r * rows + o] = dots[r];
       }
     });
   }
 
   private float dot(long byteOffset, float[] x, int xOff) {
-    return switch (dtype) {
-      case BF16 -> KERNELS.dotBf16(data, byteOffset, x, xOff, cols);
-      case F16 -> KERNELS.dotF16(data, byteOffset, x, xOff, cols);
-      default -> KERNELS.dotF32(data, byteOffset, x, xOff, cols);
-    };
+    return dtype == DType.F16 ? KERNELS.dotF16(data, byteOffset, x, xOff, cols)
+        : KERNELS.dotF32(data, byteOffset, x, xOff, cols);
   }
 
   @Override

@@ -1,12 +1,18 @@
 package vlmq.engine.tensor;
 
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import vlmq.VlmqException;
 import vlmq.io.safetensors.Checkpoint;
+import vlmq.model.Component;
 import vlmq.model.FamilyMap;
 import vlmq.model.ModelConfig;
 import vlmq.numeric.DType;
@@ -20,13 +26,22 @@ import vlmq.numeric.Kernels;
 public final class Weights implements AutoCloseable {
   private final Checkpoint checkpoint;
   private final Map<String, Checkpoint.Tensor> byRuntimeName;
+  private final FamilyMap map;
+  private final ServedQuantization served;
 
-  private Weights(Checkpoint checkpoint, Map<String, Checkpoint.Tensor> byRuntimeName) {
+  private Weights(Checkpoint checkpoint, Map<String, Checkpoint.Tensor> byRuntimeName, FamilyMap map,
+      ServedQuantization served) {
     this.checkpoint = checkpoint;
     this.byRuntimeName = byRuntimeName;
+    this.map = map;
+    this.served = served;
   }
 
-  /** Opens the safetensors files of {@code dir} and maps every stored name to its runtime name (FamilyMap). */
+  /**
+   * Opens the safetensors files of {@code dir} and maps every stored name to its runtime name (FamilyMap); a
+   * quantization config (config.json's {@code quantization_config}, or ModelOpt's hf_quant_config.json) is read for
+   * what the stored tensors of quantized Linears do not say.
+   */
   public static Weights open(Path dir, ModelConfig config) {
     Checkpoint checkpoint = Checkpoint.open(dir);
     try {
@@ -42,7 +57,7 @@ public final class Weights implements AutoCloseable {
               + " (a mix of key layouts); keep one of them");
         }
       }
-      return new Weights(checkpoint, byRuntime);
+      return new Weights(checkpoint, byRuntime, map, ServedQuantization.read(config, dir));
     } catch (RuntimeException e) {
       checkpoint.close();
       throw e;
@@ -59,13 +74,22 @@ public final class Weights implements AutoCloseable {
 
   /**
    * The matrix {@code name} as {@code [rows, cols]}; trailing dimensions are flattened into columns (a Conv3d
-   * patch embedding {@code [C, 3, T, P, P]} is {@code [C, 3·T·P·P]}).
+   * patch embedding {@code [C, 3, T, P, P]} is {@code [C, 3·T·P·P]}). A Linear stored quantized (compressed-tensors
+   * or ModelOpt: {@code weight_scale} beside {@code weight} or {@code weight_packed}) comes back as
+   * {@link QuantizedWeights}, its codes read in place, with the input quantization vLLM applies to it; everything
+   * else as {@link DenseWeights}.
    */
   public LinearWeights linear(String name, int rows, int cols) {
-    String module = name.substring(0, name.lastIndexOf('.') + 1);
-    if (!contains(name) && (contains(module + "weight_packed") || contains(module + "qweight"))) {
-      throw new VlmqException(checkpoint.dir() + " stores " + module + "weight quantized (packed); the engine runs"
-          + " unquantized BF16, F16 and F32 weights so far: run it on the original checkpoint");
+    String module = name.substring(0, name.lastIndexOf('.'));
+    if (name.endsWith(".weight") && contains(module + ".weight_scale")) {
+      Checkpoint.Tensor scale = tensor(module + ".weight_scale");
+      String stored = scale.name().substring(0, scale.name().lastIndexOf('.'));
+      return QuantizedLinearReader.read(n -> Optional.ofNullable(byRuntimeName.get(n)), module, rows, cols,
+          served.of(map.names(stored)));
+    }
+    if (!contains(name) && contains(module + ".qweight")) {
+      throw new VlmqException(checkpoint.dir() + " stores " + module + " as GPTQ/AWQ qweight; the engine runs"
+          + " compressed-tensors and ModelOpt quantized weights: convert it, or run the original checkpoint");
     }
     Checkpoint.Tensor t = tensor(name);
     long[] shape = t.shape();
@@ -74,10 +98,49 @@ public final class Weights implements AutoCloseable {
       throw mismatch(t, "[" + rows + ", " + cols + "]");
     }
     if (t.dtype() != DType.BF16 && t.dtype() != DType.F16 && t.dtype() != DType.F32) {
-      throw new VlmqException(t.name() + " in " + t.file().path() + " is " + t.dtype() + "; the engine runs"
-          + " BF16, F16 and F32 weights");
+      throw new VlmqException(t.name() + " in " + t.file().path() + " is " + t.dtype() + " without a weight_scale;"
+          + " the engine runs BF16, F16 and F32 weights, and quantized ones with their scales");
     }
     return new DenseWeights(t.data(), t.dtype(), rows, cols);
+  }
+
+  /**
+   * What the engine does not reproduce of how vLLM would serve the quantized Linears loaded so far (activation
+   * schemes it does not emulate), once each; empty for unquantized checkpoints.
+   */
+  public List<String> quantizationNotes() {
+    return served.notes();
+  }
+
+  /** A Linear module of the checkpoint: runtime name (no {@code .weight}), component and {@code [rows, cols]}. */
+  public record LinearModule(String name, Component component, int rows, int cols) {}
+
+  /**
+   * Every Linear module stored in the checkpoint (plain or quantized; a tied lm_head is not stored), by runtime name
+   * in natural order; the shape is the logical {@code [out, in]} whatever the packing.
+   */
+  public List<LinearModule> linearModules() {
+    var out = new ArrayList<LinearModule>();
+    for (String stored : map.linearModules()) {
+      String runtime = map.names(stored).transformers();
+      Checkpoint.Tensor weight = byRuntimeName.get(runtime + ".weight");
+      Checkpoint.Tensor packed = byRuntimeName.get(runtime + ".weight_packed");
+      Checkpoint.Tensor shape = byRuntimeName.get(runtime + ".weight_shape");
+      long[] dims;
+      if (weight != null) {
+        dims = weight.shape();
+      } else if (shape != null && shape.dtype() == DType.I64 && shape.byteSize() == 16) {
+        dims = shape.data().toArray(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN));
+      } else if (packed != null && packed.dtype() == DType.U8 && packed.shape().length == 2) {
+        dims = new long[] {packed.shape()[0], 2 * packed.shape()[1]}; // two FP4 codes per byte
+      } else {
+        continue; // GPTQ/AWQ layouts: not runnable here, and linear() says so
+      }
+      Checkpoint.Tensor any = weight != null ? weight : packed;
+      out.add(new LinearModule(runtime, map.role(any.name()).component(), Math.toIntExact(dims[0]),
+          Math.toIntExact(Arrays.stream(dims).skip(1).reduce(1, Math::multiplyExact))));
+    }
+    return out;
   }
 
   /** The 1-D tensor {@code name} (a norm weight or bias) as float32. */
