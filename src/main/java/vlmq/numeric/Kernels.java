@@ -65,11 +65,12 @@ public interface Kernels {
    */
   void roundToFp8E4m3(float[] x, int off, int n, MemorySegment dst, long dstByteOffset);
 
-  // Weight quantization: a row is split into groups of groupSize elements (the last one may be shorter); group g
-  // uses element g of the per-group arrays, which must hold ceil(n / groupSize) elements.
-
   /** {@link #minMax} of {@code n} little-endian bf16 values read in place (a tensor statistic without widening). */
   void bf16MinMax(MemorySegment src, long srcByteOffset, int n, float[] out2);
+
+  // Weight quantization: a row is split into groups of groupSize elements (the last one may be shorter); group g
+  // uses element g of the per-group arrays, which must hold ceil(n / groupSize) elements. A groupSize below 1, or
+  // bits outside 1..8, is an IllegalArgumentException.
 
   /** {@link #minMax} of each group into {@code mins[g]} and {@code maxs[g]} (NaN: both {@link Float#NaN}). */
   void minMaxGroups(float[] x, int off, int n, int groupSize, float[] mins, float[] maxs);

@@ -91,7 +91,9 @@ class CompareCommandTest {
     JsonNode json = new ObjectMapper().readTree(r.out);
     assertThat(json.path("weights").path("quantized").asInt()).isZero();
     JsonNode s = json.path("summary");
-    assertThat(s.path("klMax").asDouble()).isZero();
+    // the Vector API's interpreted and compiled lane reductions round differently, so a cold and a warm forward
+    // pass may differ in the last bits
+    assertThat(s.path("klMax").asDouble()).isLessThan(1e-9);
     assertThat(s.path("top1").asDouble()).isEqualTo(1.0);
     assertThat(s.path("greedyIdentical").asInt()).isEqualTo(4);
   }

@@ -40,6 +40,7 @@ import vlmq.recipe.Preset;
  * java --add-modules jdk.incubator.vector -cp target/test-classes:target/classes:$(cat target/cp.txt) \
  *     org.openjdk.jmh.Main QuantizerBench -f 1 -wi 3 -i 5      # add -prof gc for allocation per op
  * </pre>
+ * On a shared machine {@code -bm sample -tu ms} is steadier: its p0.00 row is the run least disturbed by others.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

@@ -2,8 +2,8 @@ package vlmq.engine.tensor;
 
 /**
  * A weight matrix {@code [rows = out features, cols = in features]} as a Linear layer uses it, whatever its storage:
- * {@link DenseWeights} reads bf16/f16/f32 straight from the mmapped checkpoint, and quantized formats can implement
- * the same two operations without the model code changing.
+ * {@link DenseWeights} reads bf16/f16/f32 and {@link QuantizedWeights} the compressed-tensors/ModelOpt codes straight
+ * from the mmapped checkpoint, so the model code never knows which ({@link Weights#linear} picks).
  */
 public interface LinearWeights {
   /** Output features. */
