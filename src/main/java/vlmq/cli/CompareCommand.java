@@ -29,9 +29,10 @@ import vlmq.engine.compare.ModelComparison;
         "The quantized weights are read as stored and vLLM's dynamic activation quantization (FP8_DYNAMIC, "
             + "FP8_BLOCK, W8A8) is emulated, so the numbers reflect what vLLM would serve. No GPU and no benchmark "
             + "data needed."},
-    footer = {"", "Prompts are token ids (one prompt per line, ids separated by commas or spaces; put one image_pad id"
-        + " per image between vision_start and vision_end). Without --prompts a built-in set of image and text prompts"
-        + " is used; without --images the images are synthetic.", "", "Example:",
+    footer = {"", "--prompts holds one prompt per line: text, sent as a user turn through the chat template (each <image>"
+        + " in it stands for an image; needs the baseline's tokenizer.json), or token ids separated by commas or"
+        + " spaces (one image_pad id per image, between vision_start and vision_end). Without --prompts a built-in set"
+        + " of image and text prompts is used; without --images the images are synthetic.", "", "Example:",
         "  vlmq compare ~/models/Qwen2.5-VL-3B-Instruct ./Qwen2.5-VL-3B-FP8-dynamic --images ./photos"})
 final class CompareCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "<baseline>", description = "The unquantized checkpoint folder.")
@@ -45,7 +46,8 @@ final class CompareCommand implements Callable<Integer> {
       + " file-name order (cycled when there are more image_pad ids).")
   Path images;
 
-  @Option(names = "--prompts", paramLabel = "<file>", description = "Token-id prompts, one per line.")
+  @Option(names = "--prompts", paramLabel = "<file>", description = "Prompts, one per line: text (with <image>"
+      + " markers) or token ids.")
   Path prompts;
 
   @Option(names = "--tokens", paramLabel = "<n>", defaultValue = "32", description = "Tokens to generate greedily"

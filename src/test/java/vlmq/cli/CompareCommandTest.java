@@ -56,14 +56,15 @@ class CompareCommandTest {
         "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj")) {
       assertThat(r.out).containsPattern("language +" + type.replace(".", "\\.") + " +2 ");
     }
-    assertThat(r.out).contains("image, then text").contains("text only").contains("two images");
+    assertThat(r.out).contains("describe image").contains("image question").contains("text only")
+        .contains("two images");
     assertThat(r.err).contains("vlmq: weights: comparing every quantized Linear");
   }
 
   @Test
   void jsonHoldsEveryLinearAndPrompt(@TempDir Path dir) throws Exception {
-    Path prompts = Files.writeString(dir.resolve("prompts.txt"), "# two prompts\n151652 151655 151653 785 374\n\n"
-        + "9707, 11, 1879\n");
+    Path prompts = Files.writeString(dir.resolve("prompts.txt"), "# token ids, then text\n151652 151655 151653 785 374\n\n"
+        + "9707, 11, 1879\n<image> What is in this picture?\n");
     Run r = run(model.toString(), fp8.toString(), "--tokens", "4", "--prompts", prompts.toString(), "--json");
     assertThat(r.exitCode).as(r.err).isZero();
     JsonNode json = new ObjectMapper().readTree(r.out);
@@ -75,13 +76,15 @@ class CompareCommandTest {
       assertThat(l.path("sqnrDb").asDouble()).isBetween(26.0, 40.0);
     }
     JsonNode p = json.path("prompts");
-    assertThat(p).hasSize(2);
+    assertThat(p).hasSize(3);
     assertThat(p.get(0).path("label").asText()).isEqualTo("line 2");
     assertThat(p.get(0).path("images").asInt()).isEqualTo(1);
     assertThat(p.get(1).path("positions").asInt()).isEqualTo(3);
     assertThat(p.get(1).path("baselineTokens")).hasSize(4);
     for (JsonNode prompt : p) assertThat(prompt.path("meanKl").asDouble()).isGreaterThan(0).isLessThan(1e-3);
-    assertThat(json.path("summary").path("prompts").asInt()).isEqualTo(2);
+    assertThat(p.get(2).path("images").asInt()).isEqualTo(1);
+    assertThat(p.get(2).path("baselineText").asText()).isNotEmpty();
+    assertThat(json.path("summary").path("prompts").asInt()).isEqualTo(3);
   }
 
   @Test

@@ -1,6 +1,7 @@
 package vlmq.engine.compare;
 
 import java.util.Set;
+import java.util.function.Function;
 import vlmq.VlmqException;
 import vlmq.engine.qwen.ForwardObserver;
 import vlmq.engine.qwen.Prompt;
@@ -17,9 +18,12 @@ public final class LogitComparison {
    * @param meanKl the mean over all positions
    * @param top1 the fraction of positions whose arg-max agrees
    * @param greedyMatch leading generated tokens that agree (of {@code baselineTokens.length})
+   * @param baselineText the baseline's generated tokens as text, null without a tokenizer
+   * @param quantizedText the quantized model's, likewise
    */
   public record Result(String label, int positions, int images, double lastKl, double meanKl, double maxKl,
-      double top1, boolean lastTop1, int[] baselineTokens, int[] quantizedTokens, int greedyMatch) {
+      double top1, boolean lastTop1, int[] baselineTokens, int[] quantizedTokens, int greedyMatch,
+      String baselineText, String quantizedText) {
     public Result {
       baselineTokens = baselineTokens.clone();
       quantizedTokens = quantizedTokens.clone();
@@ -38,9 +42,13 @@ public final class LogitComparison {
 
   private LogitComparison() {}
 
-  /** Runs {@code prompt} through both models; greedy decoding of {@code greedyTokens} ignores stop tokens. */
+  /**
+   * Runs {@code prompt} through both models; greedy decoding of {@code greedyTokens} ignores stop tokens.
+   *
+   * @param detokenize turns generated ids into text, or null
+   */
   public static Result compare(QwenVlModel baseline, QwenVlModel quantized, ComparePrompts.Prompt prompt,
-      int greedyTokens) {
+      int greedyTokens, Function<int[], String> detokenize) {
     Prompt p = baseline.prompt(prompt.tokenIds(), prompt.images());
     Prompt q = quantized.prompt(prompt.tokenIds(), prompt.images());
     int vocab = baseline.vocabSize();
@@ -74,7 +82,8 @@ public final class LogitComparison {
     int match = 0;
     while (match < bt.length && bt[match] == qt[match]) match++;
     return new Result(prompt.label(), n, prompt.images().size(), last, sum / n, max, (double) agree / n, lastAgrees,
-        bt, qt, match);
+        bt, qt, match, detokenize == null ? null : detokenize.apply(bt),
+        detokenize == null ? null : detokenize.apply(qt));
   }
 
   /** {@code KL(softmax(p) ‖ softmax(q))} over {@code [off, off + n)}, in nats, computed in double. */

@@ -1,5 +1,6 @@
 package vlmq.engine.compare;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -8,6 +9,7 @@ import java.util.function.Consumer;
 import vlmq.engine.image.RgbImage;
 import vlmq.engine.qwen.QwenVlModel;
 import vlmq.engine.tensor.Weights;
+import vlmq.engine.tokenizer.Tokenizer;
 import vlmq.model.ModelConfig;
 
 /**
@@ -52,16 +54,21 @@ public final class ModelComparison {
       notes.addAll(quant.quantizationNotes());
     }
     var results = new ArrayList<LogitComparison.Result>();
+    boolean hasTokenizer = Files.isRegularFile(options.baseline().resolve("tokenizer.json"));
     try (QwenVlModel base = QwenVlModel.load(options.baseline());
-        QwenVlModel quant = QwenVlModel.load(options.quantized())) {
+        QwenVlModel quant = QwenVlModel.load(options.quantized());
+        Tokenizer tokenizer = hasTokenizer ? Tokenizer.load(options.baseline()) : null) {
       List<RgbImage> images = options.images() == null ? List.of() : ComparePrompts.images(options.images());
-      List<ComparePrompts.Prompt> prompts = options.prompts() == null ? ComparePrompts.defaults(base.config(), images)
-          : ComparePrompts.read(options.prompts(), base.config(), images);
+      List<ComparePrompts.Prompt> prompts = options.prompts() == null
+          ? ComparePrompts.defaults(base.config(), images, tokenizer)
+          : ComparePrompts.read(options.prompts(), base.config(), images, tokenizer);
       for (ComparePrompts.Prompt p : prompts) {
         progress.accept("prompt '" + p.label() + "': forward and " + options.greedyTokens() + " greedy tokens");
-        results.add(LogitComparison.compare(base, quant, p, options.greedyTokens()));
+        results.add(LogitComparison.compare(base, quant, p, options.greedyTokens(),
+            tokenizer == null ? null : ids -> tokenizer.decode(ids, false)));
       }
     }
+    if (!hasTokenizer) notes.add(options.baseline() + " has no tokenizer.json: prompts are token ids");
     if (options.images() == null) notes.add("images are synthetic (gradient, checkerboard, noise); pass --images for"
         + " real ones");
     return new ComparisonReport(options.baseline().toString(), options.quantized().toString(),

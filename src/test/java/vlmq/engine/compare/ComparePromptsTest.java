@@ -11,6 +11,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import vlmq.VlmqException;
+import vlmq.demo.DemoModel;
+import vlmq.engine.tokenizer.Tokenizer;
 import vlmq.engine.qwen.QwenVlConfig;
 import vlmq.model.ModelConfig;
 
@@ -21,7 +23,7 @@ class ComparePromptsTest {
 
   @Test
   void defaultPromptsPutOneImagePerImagePadAndTextBelowTheSpecialTokens() {
-    var prompts = ComparePrompts.defaults(CONFIG, List.of());
+    var prompts = ComparePrompts.defaults(CONFIG, List.of(), null);
     assertThat(prompts).extracting(ComparePrompts.Prompt::label)
         .containsExactly("image, then text", "text, image, text", "text only", "two images");
     for (ComparePrompts.Prompt p : prompts) {
@@ -30,7 +32,7 @@ class ComparePromptsTest {
       assertThat(Arrays.stream(p.tokenIds()).boxed()).allMatch(id -> id < CONFIG.visionStartTokenId()
           || id == CONFIG.visionStartTokenId() || id == CONFIG.imageTokenId() || id == CONFIG.visionEndTokenId());
     }
-    assertThat(ComparePrompts.defaults(CONFIG, List.of()).get(1).tokenIds()).as("seeded")
+    assertThat(ComparePrompts.defaults(CONFIG, List.of(), null).get(1).tokenIds()).as("seeded")
         .isEqualTo(prompts.get(1).tokenIds());
   }
 
@@ -38,17 +40,46 @@ class ComparePromptsTest {
   void promptFilesCycleThroughTheImagesAndNameBadLines(@TempDir Path tmp) throws Exception {
     Path file = Files.writeString(tmp.resolve("p.txt"), "# ids\n506 509 507 1 2\n\n3,4 , 5\n506 509 507 506 509 507\n");
     var images = ComparePrompts.synthetic().subList(0, 2);
-    var prompts = ComparePrompts.read(file, CONFIG, images);
+    var prompts = ComparePrompts.read(file, CONFIG, images, null);
     assertThat(prompts).extracting(ComparePrompts.Prompt::label).containsExactly("line 2", "line 4", "line 5");
     assertThat(prompts.get(1).tokenIds()).containsExactly(3, 4, 5);
     assertThat(prompts.get(2).images()).containsExactly(images.get(1), images.get(0));
 
     Files.writeString(file, "1 2\nhello world\n");
-    assertThatThrownBy(() -> ComparePrompts.read(file, CONFIG, images)).isInstanceOf(VlmqException.class)
-        .hasMessageContaining("line 2").hasMessageContaining("token ids");
+    assertThatThrownBy(() -> ComparePrompts.read(file, CONFIG, images, null)).isInstanceOf(VlmqException.class)
+        .hasMessageContaining("line 2").hasMessageContaining("token ids").hasMessageContaining("no tokenizer.json");
     Files.writeString(file, "# nothing\n");
-    assertThatThrownBy(() -> ComparePrompts.read(file, CONFIG, images)).isInstanceOf(VlmqException.class)
+    assertThatThrownBy(() -> ComparePrompts.read(file, CONFIG, images, null)).isInstanceOf(VlmqException.class)
         .hasMessageContaining("no prompts");
+  }
+
+  /** The demo's real tokenizer: chat turns with Qwen2.5-VL's template, text lines with {@code <image>} markers. */
+  @Test
+  void withATokenizerPromptsAreChatTurns(@TempDir Path tmp) throws Exception {
+    Path demo = DemoModel.extractTo(tmp.resolve("demo"));
+    QwenVlConfig config = QwenVlConfig.of(ModelConfig.read(demo.resolve("config.json")));
+    try (Tokenizer tokenizer = Tokenizer.load(demo)) {
+      int imStart = tokenizer.tokenId("<|im_start|>").orElseThrow();
+      var prompts = ComparePrompts.defaults(config, List.of(), tokenizer);
+      assertThat(prompts).extracting(ComparePrompts.Prompt::label)
+          .containsExactly("describe image", "image question", "text only", "two images");
+      for (ComparePrompts.Prompt p : prompts) {
+        assertThat(p.tokenIds()[0]).isEqualTo(imStart);
+        long pads = Arrays.stream(p.tokenIds()).filter(id -> id == config.imageTokenId()).count();
+        assertThat(p.images()).hasSize((int) pads);
+      }
+      assertThat(tokenizer.decode(prompts.get(2).tokenIds(), false)).isEqualTo("<|im_start|>system\nYou are a helpful"
+          + " assistant.<|im_end|>\n<|im_start|>user\nWrite a short poem about the sea.<|im_end|>\n"
+          + "<|im_start|>assistant\n");
+
+      Path file = Files.writeString(tmp.resolve("p.txt"), "<image> What is this?\n151652 151655 151653 9707\n");
+      var read = ComparePrompts.read(file, config, List.of(), tokenizer);
+      assertThat(read.get(0).images()).hasSize(1);
+      assertThat(tokenizer.decode(read.get(0).tokenIds(), false)).contains(
+          "<|im_start|>user\n<|vision_start|><|image_pad|><|vision_end|>What is this?<|im_end|>");
+      assertThat(read.get(1).tokenIds()).containsExactly(151652, 151655, 151653, 9707);
+      assertThat(read.get(1).images()).hasSize(1);
+    }
   }
 
   @Test

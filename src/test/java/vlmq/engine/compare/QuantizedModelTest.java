@@ -52,8 +52,8 @@ class QuantizedModelTest {
   void fixtureOutputsRunCloseToBf16(String scheme, double maxKl, @TempDir Path tmp) {
     Path out = quantize(FIXTURE, scheme, tmp.resolve(scheme), List.of());
     try (QwenVlModel base = QwenVlModel.load(FIXTURE); QwenVlModel q = QwenVlModel.load(out)) {
-      for (ComparePrompts.Prompt p : ComparePrompts.defaults(base.config(), List.of())) {
-        LogitComparison.Result r = LogitComparison.compare(base, q, p, 4);
+      for (ComparePrompts.Prompt p : ComparePrompts.defaults(base.config(), List.of(), null)) {
+        LogitComparison.Result r = LogitComparison.compare(base, q, p, 4, null);
         assertThat(r.meanKl()).as("%s %s", scheme, p.label()).isGreaterThan(0).isLessThan(maxKl);
         assertThat(r.maxKl()).isLessThan(10 * maxKl);
       }
@@ -69,8 +69,8 @@ class QuantizedModelTest {
         "re:(model\\.)?visual\\..*", "lm_head") : List.of();
     Path out = quantize(demo, scheme, tmp.resolve(scheme), ignore);
     try (QwenVlModel base = QwenVlModel.load(demo); QwenVlModel q = QwenVlModel.load(out)) {
-      ComparePrompts.Prompt p = ComparePrompts.defaults(base.config(), List.of()).getFirst();
-      LogitComparison.Result r = LogitComparison.compare(base, q, p, 4);
+      ComparePrompts.Prompt p = ComparePrompts.defaults(base.config(), List.of(), null).getFirst();
+      LogitComparison.Result r = LogitComparison.compare(base, q, p, 4, null);
       assertThat(r.meanKl()).as(scheme).isGreaterThan(0).isLessThan(1e-2);
     }
   }
@@ -81,7 +81,7 @@ class QuantizedModelTest {
     Path out = quantize(FIXTURE, scheme, tmp.resolve(scheme), List.of());
     Path dense = writeDequantized(FIXTURE, out, tmp.resolve("dense"));
     try (QwenVlModel q = QwenVlModel.load(out); QwenVlModel d = QwenVlModel.load(dense)) {
-      for (ComparePrompts.Prompt p : ComparePrompts.defaults(q.config(), List.of())) {
+      for (ComparePrompts.Prompt p : ComparePrompts.defaults(q.config(), List.of(), null)) {
         float[] ql = q.forward(q.prompt(p.tokenIds(), p.images()), ForwardObserver.NONE);
         float[] dl = d.forward(d.prompt(p.tokenIds(), p.images()), ForwardObserver.NONE);
         float scale = 0;
