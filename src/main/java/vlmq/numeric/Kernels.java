@@ -59,6 +59,55 @@ public interface Kernels {
   /** Writes each {@code src} value as its {@link Fp8E4m3#fromFloat} code at {@code dst + dstByteOffset}. */
   void f32ToFp8E4m3(float[] src, int off, int n, MemorySegment dst, long dstByteOffset);
 
+  /**
+   * As {@link #f32ToFp8E4m3}, and replaces each {@code x} value by the value of its code ({@link Fp8E4m3#toFloat}):
+   * for FP8 scales, whose codes are stored and whose values are then computed with.
+   */
+  void roundToFp8E4m3(float[] x, int off, int n, MemorySegment dst, long dstByteOffset);
+
+  /** {@link #minMax} of {@code n} little-endian bf16 values read in place (a tensor statistic without widening). */
+  void bf16MinMax(MemorySegment src, long srcByteOffset, int n, float[] out2);
+
+  // Weight quantization: a row is split into groups of groupSize elements (the last one may be shorter); group g
+  // uses element g of the per-group arrays, which must hold ceil(n / groupSize) elements. A groupSize below 1, or
+  // bits outside 1..8, is an IllegalArgumentException.
+
+  /** {@link #minMax} of each group into {@code mins[g]} and {@code maxs[g]} (NaN: both {@link Float#NaN}). */
+  void minMaxGroups(float[] x, int off, int n, int groupSize, float[] mins, float[] maxs);
+
+  /** {@link #absMax} of each group into {@code absMaxs[g]}: all a symmetric scale needs, cheaper than min and max. */
+  void absMaxGroups(float[] x, int off, int n, int groupSize, float[] absMaxs);
+
+  /**
+   * Maps a row onto its quantization grid as compressed-tensors computes {@code x / scale + zero_point} in the model
+   * dtype: {@code y[yOff + i] = r(r(x[off + i] / scales[g]) + zeroPoints[g])}, with {@code r} rounding to
+   * {@code dtype} ({@link Bf16#round}, {@link F16#round}, or none for F32). A +0.0 zero point turns -0.0 into +0.0.
+   * {@code y} may be {@code x} at the same offset.
+   *
+   * @throws IllegalArgumentException if {@code dtype} is not BF16, F16 or F32
+   */
+  void divideRound(float[] x, int off, int n, int groupSize, float[] scales, float[] zeroPoints, DType dtype,
+      float[] y, int yOff);
+
+  /**
+   * Writes {@code ceil(n / 2)} bytes {@link Fp4E2m1#pack}{@code (fromFloat(src[2j]), fromFloat(src[2j + 1]))}
+   * (a missing last odd element packs as code 0).
+   */
+  void f32ToFp4E2m1Packed(float[] src, int off, int n, MemorySegment dst, long dstByteOffset);
+
+  /**
+   * Writes each {@code q = (int) Math.rint(clamp(src[i], -2^(bits-1), 2^(bits-1) - 1))} as one signed byte
+   * ({@code torch.round} then the int8 cast; NaN gives 0), for {@code 1 <= bits <= 8}.
+   */
+  void f32ToInt8(float[] src, int off, int n, int bits, MemorySegment dst, long dstByteOffset);
+
+  /**
+   * The {@link #f32ToInt8} values {@code q}, packed as compressed-tensors' {@code pack_to_int32}:
+   * {@code q + 2^(bits-1)} occupies bits {@code [i·bits, (i+1)·bits)} of a little-endian bit stream, written as
+   * {@code 4·ceil(n·bits/32)} bytes (whole int32 words, zero-padded).
+   */
+  void f32ToPackedInt(float[] src, int off, int n, int bits, MemorySegment dst, long dstByteOffset);
+
   /** {@code sum a[aOff+i] * b[bOff+i]} in float. */
   float dot(float[] a, int aOff, float[] b, int bOff, int n);
 

@@ -17,7 +17,9 @@ import vlmq.recipe.Strategy;
  *   s     = m(amax / 448),  s == 0 → eps(m)            (2^-7 for bf16)
  *   code  = e4m3_rne(clamp(m(x / s) + 0, -448, 448))   (+0 turns -0.0 into +0.0; a negative that rounds to 0 is 0x80)
  * </pre>
- * The {@code m(x / s)} step is a real double rounding (bf16, then e4m3) and is what makes the bytes match.
+ * The {@code m(x / s)} step is a real double rounding (bf16, then e4m3) and is what makes the bytes match. The clamp
+ * changes no code ({@link Fp8E4m3} saturates the same way), so a row is {@link Kernels#divideRound} with zero points
+ * +0 and then {@link Kernels#f32ToFp8E4m3}.
  */
 final class Fp8Quantizer extends GridQuantizer {
   Fp8Quantizer(LinearLayout layout, Kernels kernels) {
@@ -34,7 +36,7 @@ final class Fp8Quantizer extends GridQuantizer {
     MemorySegment weight = out.get(LinearParam.WEIGHT);
     MemorySegment scaleOut = out.get(LinearParam.WEIGHT_SCALE);
     float[] scale = new float[units];
-    float[] y = new float[cols];
+    float[] zeros = new float[units];
     if (strategy == Strategy.TENSOR) scale[0] = scale(stats.min(), stats.max());
     return new Encoder() {
       @Override
@@ -52,13 +54,8 @@ final class Fp8Quantizer extends GridQuantizer {
 
       @Override
       public void row(float[] x, long r) {
-        for (int u = 0; u < units; u++) {
-          float s = scale[u];
-          for (int c = u * unitCols, end = Math.min(c + unitCols, cols); c < end; c++) y[c] = x[c] / s;
-        }
-        model.roundAll(kernels, y, cols);
-        for (int c = 0; c < cols; c++) y[c] = clamp(y[c] + 0f, -Fp8E4m3.MAX, Fp8E4m3.MAX);
-        kernels.f32ToFp8E4m3(y, 0, cols, weight, r * cols);
+        kernels.divideRound(x, 0, cols, unitCols, scale, zeros, model.dtype(), x, 0);
+        kernels.f32ToFp8E4m3(x, 0, cols, weight, r * cols);
       }
     };
   }

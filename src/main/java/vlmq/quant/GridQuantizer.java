@@ -22,7 +22,8 @@ import vlmq.recipe.Strategy;
  *                 rows/cols past the edge count as the zero padding compressed-tensors adds)
  * </pre>
  * Min/max are exact source values; compressed-tensors clamps them to include 0 before use, so the zero padding
- * of partial blocks changes nothing.
+ * of partial blocks changes nothing. Symmetric schemes (all but asymmetric INT) only use the larger magnitude of
+ * that range, so they get the range [0, absmax] from the cheaper {@link Kernels#absMaxGroups}: the same scales.
  */
 abstract sealed class GridQuantizer implements WeightQuantizer permits Fp8Quantizer, IntQuantizer, Nvfp4Quantizer,
     MxQuantizer {
@@ -38,6 +39,7 @@ abstract sealed class GridQuantizer implements WeightQuantizer permits Fp8Quanti
   final int units;
   /** Rows sharing one row of scales: the block height, else 1. */
   final int bandRows;
+  final boolean symmetric;
 
   GridQuantizer(LinearLayout layout, Kernels kernels) {
     this.layout = layout;
@@ -53,6 +55,7 @@ abstract sealed class GridQuantizer implements WeightQuantizer permits Fp8Quanti
     };
     this.units = Math.ceilDiv(cols, unitCols);
     this.bandRows = strategy == Strategy.BLOCK ? layout.weights().blockRows() : 1;
+    this.symmetric = layout.weights().symmetric();
   }
 
   /** The per-call state and output writing of one scheme; an encoder is used by one thread. */
@@ -60,10 +63,13 @@ abstract sealed class GridQuantizer implements WeightQuantizer permits Fp8Quanti
     /** Writes the outputs that do not depend on rows; called once, by the call that starts at row 0. */
     void tensorWide();
 
-    /** Sets (and writes as row {@code scaleRow} of the scale tensor) the scales of {@code min/max[0..units)}. */
+    /**
+     * Sets (and writes as row {@code scaleRow} of the scale tensor) the scales of the units' ranges
+     * {@code [min, max]}; for symmetric schemes {@code min} is all 0 and {@code max} the absmax.
+     */
     void scales(float[] min, float[] max, long scaleRow);
 
-    /** Quantizes and writes row {@code r}, with the scales last set. */
+    /** Quantizes and writes row {@code r}, with the scales last set; may overwrite {@code x}. */
     void row(float[] x, long r);
   }
 
@@ -94,7 +100,8 @@ abstract sealed class GridQuantizer implements WeightQuantizer permits Fp8Quanti
     float[] x = new float[cols];
     float[] min = new float[units];
     float[] max = new float[units];
-    float[] minMax = new float[2];
+    float[] rowMin = strategy == Strategy.BLOCK ? new float[units] : min;
+    float[] rowMax = strategy == Strategy.BLOCK ? new float[units] : max;
     long rowBytes = (long) cols * model.bytes();
     for (long b0 = r0; b0 < r1; b0 += bandRows) {
       long b1 = Math.min(b0 + bandRows, rows);
@@ -103,16 +110,18 @@ abstract sealed class GridQuantizer implements WeightQuantizer permits Fp8Quanti
         Arrays.fill(max, Float.NEGATIVE_INFINITY);
         for (long r = b0; r < b1; r++) {
           model.read(kernels, src, r * rowBytes, x, cols);
-          accumulate(x, min, max, minMax);
+          unitRanges(x, rowMin, rowMax);
+          for (int u = 0; u < units; u++) {
+            min[u] = Math.min(min[u], rowMin[u]);
+            max[u] = Math.max(max[u], rowMax[u]);
+          }
         }
         enc.scales(min, max, b0 / bandRows);
       }
       for (long r = b0; r < b1; r++) {
         model.read(kernels, src, r * rowBytes, x, cols);
         if (strategy != Strategy.BLOCK && strategy != Strategy.TENSOR) {
-          Arrays.fill(min, Float.POSITIVE_INFINITY);
-          Arrays.fill(max, Float.NEGATIVE_INFINITY);
-          accumulate(x, min, max, minMax);
+          unitRanges(x, min, max);
           enc.scales(min, max, r);
         }
         enc.row(x, r);
@@ -120,13 +129,10 @@ abstract sealed class GridQuantizer implements WeightQuantizer permits Fp8Quanti
     }
   }
 
-  private void accumulate(float[] x, float[] min, float[] max, float[] minMax) {
-    for (int u = 0; u < units; u++) {
-      int c = u * unitCols;
-      kernels.minMax(x, c, Math.min(unitCols, cols - c), minMax);
-      min[u] = Math.min(min[u], minMax[0]);
-      max[u] = Math.max(max[u], minMax[1]);
-    }
+  /** Each unit's range in row {@code x}: min/max, or [0, absmax] for symmetric schemes ({@code min} is all 0). */
+  private void unitRanges(float[] x, float[] min, float[] max) {
+    if (symmetric) kernels.absMaxGroups(x, 0, cols, unitCols, max);
+    else kernels.minMaxGroups(x, 0, cols, unitCols, min, max);
   }
 
   /** {@code max(|min(mn, 0)|, |max(mx, 0)|)}, exact in the model dtype. */

@@ -24,7 +24,9 @@ import vlmq.recipe.Strategy;
  *                q  = rint(clamp(m(m(x / s) + zp), qmin, qmax))      (clamp, round: +127.5 → 127, -127.5 → -128)
  * </pre>
  * {@code pack-quantized} stores q + 2^(b-1) as {@link IntPacking} words per row, {@code weight_shape}, and an
- * asymmetric group/channel zero point packed along the rows; the other formats store q as int8.
+ * asymmetric group/channel zero point packed along the rows; the other formats store q as int8. A row is
+ * {@link Kernels#divideRound} with the zero points (+0 when symmetric, which changes no q), then
+ * {@link Kernels#f32ToPackedInt} or {@link Kernels#f32ToInt8}.
  */
 final class IntQuantizer extends GridQuantizer {
   private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -53,8 +55,8 @@ final class IntQuantizer extends GridQuantizer {
     return zpPackedAlongRows ? IntPacking.lineAlignment(bits) : super.rowAlignment();
   }
 
-  /** Sets {@code scale[u]} and {@code zp[u]} from the unit's min/max. */
-  private void qparams(float min, float max, float[] scale, int[] zp, int u) {
+  /** Sets {@code scale[u]} and {@code zp[u]} (an integer) from the unit's min/max. */
+  private void qparams(float min, float max, float[] scale, float[] zp, int u) {
     float s;
     int z = 0;
     if (symmetric) {
@@ -74,12 +76,8 @@ final class IntQuantizer extends GridQuantizer {
     MemorySegment scaleOut = out.get(LinearParam.WEIGHT_SCALE);
     MemorySegment zpOut = out.get(LinearParam.WEIGHT_ZERO_POINT);
     float[] scale = new float[units];
-    int[] zp = new int[units];
-    float[] y = new float[cols];
-    int[] q = new int[cols];
-    int wordsPerRow = (int) IntPacking.words(cols, bits);
-    int[] words = new int[wordsPerRow];
-    byte[] int8 = packed ? null : new byte[cols];
+    float[] zp = new float[units];
+    long wordsPerRow = IntPacking.words(cols, bits);
     int lines = IntPacking.lineAlignment(bits);
     int[][] zpColumns = zpPackedAlongRows ? new int[units][lines] : null;
     int[] zpWords = zpPackedAlongRows ? new int[bits] : null;
@@ -89,7 +87,7 @@ final class IntQuantizer extends GridQuantizer {
       public void tensorWide() {
         if (strategy == Strategy.TENSOR) {
           model.write(scaleOut, 0, scale[0]);
-          if (!symmetric) zpOut.set(ValueLayout.JAVA_BYTE, 0, (byte) zp[0]);
+          if (!symmetric) zpOut.set(ValueLayout.JAVA_BYTE, 0, (byte) (int) zp[0]);
         }
         if (packed) {
           MemorySegment shape = out.get(LinearParam.WEIGHT_SHAPE);
@@ -104,36 +102,22 @@ final class IntQuantizer extends GridQuantizer {
           qparams(min[u], max[u], scale, zp, u);
           model.write(scaleOut, scaleRow * units + u, scale[u]);
           if (!symmetric && !zpPackedAlongRows)
-            zpOut.set(ValueLayout.JAVA_BYTE, scaleRow * units + u, (byte) zp[u]);
+            zpOut.set(ValueLayout.JAVA_BYTE, scaleRow * units + u, (byte) (int) zp[u]);
         }
       }
 
       @Override
       public void row(float[] x, long r) {
-        for (int u = 0; u < units; u++) {
-          float s = scale[u];
-          for (int c = u * unitCols, end = Math.min(c + unitCols, cols); c < end; c++) y[c] = x[c] / s;
-        }
-        model.roundAll(kernels, y, cols);
-        if (!symmetric) {
-          for (int c = 0; c < cols; c++) y[c] += zp[c / unitCols];
-          model.roundAll(kernels, y, cols);
-        }
-        for (int c = 0; c < cols; c++) q[c] = (int) Math.rint(clamp(y[c], qmin, qmax));
-        if (packed) {
-          IntPacking.pack(q, cols, bits, words);
-          MemorySegment.copy(words, 0, codesOut, INT, r * wordsPerRow * 4L, wordsPerRow);
-        } else {
-          for (int c = 0; c < cols; c++) int8[c] = (byte) q[c];
-          MemorySegment.copy(int8, 0, codesOut, ValueLayout.JAVA_BYTE, r * cols, cols);
-        }
+        kernels.divideRound(x, 0, cols, unitCols, scale, zp, model.dtype(), x, 0);
+        if (packed) kernels.f32ToPackedInt(x, 0, cols, bits, codesOut, r * wordsPerRow * 4);
+        else kernels.f32ToInt8(x, 0, cols, bits, codesOut, r * cols);
         if (zpPackedAlongRows) packZeroPoints(r);
       }
 
       /** Collects row r's zero points; at the end of each run of {@code lines} rows, writes their packed words. */
       private void packZeroPoints(long r) {
         int line = (int) (r % lines);
-        for (int u = 0; u < units; u++) zpColumns[u][line] = zp[u];
+        for (int u = 0; u < units; u++) zpColumns[u][line] = (int) zp[u];
         if (line != lines - 1 && r != rows - 1) return;
         long firstRow = r - line;
         long firstWord = firstRow * bits / 32;

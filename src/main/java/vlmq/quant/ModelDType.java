@@ -72,17 +72,6 @@ enum ModelDType {
     }
   }
 
-  /** Replaces {@code x[0..n)} by {@link #round} of each value. */
-  void roundAll(Kernels k, float[] x, int n) {
-    switch (this) {
-      case BF16 -> k.roundToBf16(x, 0, n);
-      case F16 -> {
-        for (int i = 0; i < n; i++) x[i] = vlmq.numeric.F16.round(x[i]);
-      }
-      case F32 -> {}
-    }
-  }
-
   /** Writes {@code v} (already a value of this dtype) as element {@code index} of a tensor of this dtype. */
   void write(MemorySegment dst, long index, float v) {
     switch (this) {

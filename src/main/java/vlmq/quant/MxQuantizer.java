@@ -7,8 +7,6 @@ import vlmq.format.compressedtensors.LinearLayout;
 import vlmq.format.compressedtensors.LinearParam;
 import vlmq.numeric.Bf16;
 import vlmq.numeric.F16;
-import vlmq.numeric.Fp4E2m1;
-import vlmq.numeric.Fp8E4m3;
 import vlmq.numeric.Kernels;
 
 /**
@@ -23,17 +21,17 @@ import vlmq.numeric.Kernels;
  *   code  = fp4 | e4m3_rne (clamp(m(x / s) + 0, ±6 | ±448))
  *   weight_scale byte = 127 + floor(log2 s)                (= e; an infinite s gives 0x7F, torch's int32 cast of inf)
  * </pre>
+ * The clamp changes no code (both codecs saturate the same way), so a row is {@link Kernels#divideRound} with zero
+ * points +0, then {@link Kernels#f32ToFp4E2m1Packed} or {@link Kernels#f32ToFp8E4m3}.
  */
 final class MxQuantizer extends GridQuantizer {
   private final boolean fp4;
-  private final float max;
   private final int offset;
   private final int mantissaBits;
 
   MxQuantizer(LinearLayout layout, Kernels kernels) {
     super(layout, kernels);
     fp4 = layout.weights().numBits() == 4;
-    max = fp4 ? 6f : Fp8E4m3.MAX;
     offset = fp4 ? 2 : 8;
     mantissaBits = switch (model) {
       case BF16 -> 7;
@@ -79,8 +77,7 @@ final class MxQuantizer extends GridQuantizer {
     MemorySegment codesOut = out.get(fp4 ? LinearParam.WEIGHT_PACKED : LinearParam.WEIGHT);
     MemorySegment scaleOut = out.get(LinearParam.WEIGHT_SCALE);
     float[] scale = new float[units];
-    float[] y = new float[cols];
-    byte[] packed = fp4 ? new byte[cols / 2] : null;
+    float[] zeros = new float[units];
     return new Encoder() {
       @Override
       public void tensorWide() {}
@@ -98,19 +95,9 @@ final class MxQuantizer extends GridQuantizer {
 
       @Override
       public void row(float[] x, long r) {
-        for (int u = 0; u < units; u++) {
-          float s = scale[u];
-          for (int c = u * unitCols, end = c + unitCols; c < end; c++) y[c] = x[c] / s;
-        }
-        model.roundAll(kernels, y, cols);
-        for (int c = 0; c < cols; c++) y[c] = clamp(y[c] + 0f, -max, max);
-        if (!fp4) {
-          kernels.f32ToFp8E4m3(y, 0, cols, codesOut, r * cols);
-          return;
-        }
-        for (int c = 0; c < cols; c += 2)
-          packed[c / 2] = Fp4E2m1.pack(Fp4E2m1.fromFloat(y[c]), Fp4E2m1.fromFloat(y[c + 1]));
-        MemorySegment.copy(packed, 0, codesOut, ValueLayout.JAVA_BYTE, r * packed.length, packed.length);
+        kernels.divideRound(x, 0, cols, unitCols, scale, zeros, model.dtype(), x, 0);
+        if (fp4) kernels.f32ToFp4E2m1Packed(x, 0, cols, codesOut, r * (cols / 2));
+        else kernels.f32ToFp8E4m3(x, 0, cols, codesOut, r * cols);
       }
     };
   }

@@ -5,6 +5,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.Map;
 import vlmq.format.compressedtensors.LinearLayout;
 import vlmq.format.compressedtensors.LinearParam;
+import vlmq.numeric.DType;
 import vlmq.numeric.Kernels;
 import vlmq.numeric.Fp4E2m1;
 import vlmq.numeric.Fp8E4m3;
@@ -19,11 +20,15 @@ import vlmq.numeric.Fp8E4m3;
  *   s     = sg / g                                 (f32)
  *   code  = fp4(clamp(x / s + 0, ±6))              (f32 division; {@link Fp4E2m1} thresholds; -0 only from negatives)
  * </pre>
+ * The clamp changes no code ({@link Fp4E2m1} maps everything above 5 to 6), so a row is {@link Kernels#divideRound}
+ * in F32 then {@link Kernels#f32ToFp4E2m1Packed}.
  * {@code weight_global_scale} holds g (it is the quantization scale, the reciprocal of ModelOpt's), and
  * {@code weight_scale} the E4M3 codes of sg.
  */
 final class Nvfp4Quantizer extends GridQuantizer {
   private static final float FP4_MAX = 6f;
+  /** Where sg would be 0. */
+  private static final float ZERO_SG = 0.125f;
 
   Nvfp4Quantizer(LinearLayout layout, Kernels kernels) {
     super(layout, kernels);
@@ -41,8 +46,10 @@ final class Nvfp4Quantizer extends GridQuantizer {
     MemorySegment scaleOut = out.get(LinearParam.WEIGHT_SCALE);
     float g = globalScale(stats.absMax());
     float[] scale = new float[units];
-    float[] y = new float[cols];
-    byte[] packed = new byte[cols / 2];
+    float[] zeros = new float[units];
+    float[] local = new float[units];
+    float[] fp4Max = {FP4_MAX};
+    float[] global = {g};
     return new Encoder() {
       @Override
       public void tensorWide() {
@@ -51,28 +58,24 @@ final class Nvfp4Quantizer extends GridQuantizer {
 
       @Override
       public void scales(float[] min, float[] max, long scaleRow) {
+        // The formula for all units at once (max holds the absmax), sg in local; the clamp to ±448 changes no code.
+        long at = scaleRow * units;
+        kernels.divideRound(max, 0, units, units, fp4Max, zeros, model.dtype(), local, 0);
+        for (int u = 0; u < units; u++) local[u] *= g;
+        kernels.roundToFp8E4m3(local, 0, units, scaleOut, at);
         for (int u = 0; u < units; u++) {
-          float local = g * model.round(absMax(min[u], max[u]) / FP4_MAX);
-          byte code = Fp8E4m3.fromFloat(clamp(local, -Fp8E4m3.MAX, Fp8E4m3.MAX));
-          float sg = Fp8E4m3.toFloat(code);
-          if (sg == 0f) {
-            sg = 0.125f;
-            code = Fp8E4m3.fromFloat(sg);
+          if (local[u] == 0f) {
+            local[u] = ZERO_SG;
+            scaleOut.set(ValueLayout.JAVA_BYTE, at + u, Fp8E4m3.fromFloat(ZERO_SG));
           }
-          scale[u] = sg / g;
-          scaleOut.set(ValueLayout.JAVA_BYTE, scaleRow * units + u, code);
         }
+        kernels.divideRound(local, 0, units, units, global, zeros, DType.F32, scale, 0);
       }
 
       @Override
       public void row(float[] x, long r) {
-        for (int u = 0; u < units; u++) {
-          float s = scale[u];
-          for (int c = u * unitCols, end = c + unitCols; c < end; c++) y[c] = clamp(x[c] / s + 0f, -FP4_MAX, FP4_MAX);
-        }
-        for (int c = 0; c < cols; c += 2)
-          packed[c / 2] = Fp4E2m1.pack(Fp4E2m1.fromFloat(y[c]), Fp4E2m1.fromFloat(y[c + 1]));
-        MemorySegment.copy(packed, 0, packedOut, ValueLayout.JAVA_BYTE, r * (cols / 2), cols / 2);
+        kernels.divideRound(x, 0, cols, unitCols, scale, zeros, DType.F32, x, 0);
+        kernels.f32ToFp4E2m1Packed(x, 0, cols, packedOut, r * (cols / 2));
       }
     };
   }

@@ -37,14 +37,20 @@ public record TensorStats(float min, float max) {
   /** One pass over a {@code [rows, cols]} weight of {@code dtype} (row-major, little-endian), O(cols) heap. */
   public static TensorStats measure(MemorySegment src, DType dtype, long rows, long cols) {
     ModelDType model = ModelDType.of(dtype);
-    float[] row = new float[Math.toIntExact(cols)];
+    Kernels kernels = Kernels.get();
+    float[] row = model == ModelDType.BF16 ? null : new float[Math.toIntExact(cols)];
+    float[] rowMinMax = new float[2];
     float min = Float.POSITIVE_INFINITY, max = Float.NEGATIVE_INFINITY;
     for (long r = 0; r < rows; r++) {
-      model.read(Kernels.get(), src, r * cols * model.bytes(), row, row.length);
-      for (float v : row) {
-        min = Math.min(min, v);
-        max = Math.max(max, v);
+      long offset = r * cols * model.bytes();
+      if (row == null) {
+        kernels.bf16MinMax(src, offset, (int) cols, rowMinMax);
+      } else {
+        model.read(kernels, src, offset, row, row.length);
+        kernels.minMax(row, 0, row.length, rowMinMax);
       }
+      min = Math.min(min, rowMinMax[0]);
+      max = Math.max(max, rowMinMax[1]);
     }
     return new TensorStats(min, max);
   }

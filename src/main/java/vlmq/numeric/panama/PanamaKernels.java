@@ -9,12 +9,15 @@ import static jdk.incubator.vector.VectorOperators.GT;
 import static jdk.incubator.vector.VectorOperators.I2B;
 import static jdk.incubator.vector.VectorOperators.I2F;
 import static jdk.incubator.vector.VectorOperators.I2S;
+import static jdk.incubator.vector.VectorOperators.IS_NAN;
 import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.LSHR;
 import static jdk.incubator.vector.VectorOperators.LT;
 import static jdk.incubator.vector.VectorOperators.MAX;
 import static jdk.incubator.vector.VectorOperators.MIN;
+import static jdk.incubator.vector.VectorOperators.S2B;
 import static jdk.incubator.vector.VectorOperators.S2I;
+import static jdk.incubator.vector.VectorOperators.XOR;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -28,6 +31,7 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 import vlmq.numeric.Bf16;
+import vlmq.numeric.DType;
 import vlmq.numeric.F16;
 import vlmq.numeric.Fp4E2m1;
 import vlmq.numeric.Fp8E4m3;
@@ -49,6 +53,14 @@ public abstract sealed class PanamaKernels extends ScalarKernels
   private static final int E4M3_FROM_480 = 0x43F00000;
   private static final int E4M3_MIN_NORMAL = 121 << 23;
   private static final int E4M3_SUBNORMAL_MAGIC = 141 << 23;
+  // bf16MinMax's order keys of ±Inf.
+  private static final short BF16_KEY_INF = 0x7F80;
+  private static final short BF16_KEY_NEG_INF = (short) (0xFF80 ^ 0x7FFF);
+  private static final int F32_ONE = Float.floatToRawIntBits(1f);
+  private static final int F32_2_POW_22 = Float.floatToRawIntBits(0x1p22f);
+  /** 1.5·2^23: adding it rounds any |v| < 2^22 to an integer (ties to even), found in the low mantissa bits. */
+  private static final float ROUND_TO_INT = 0x1.8p23f;
+  private static final int ROUND_TO_INT_BITS = Float.floatToRawIntBits(ROUND_TO_INT);
 
   /** The kernels for {@code bits}-wide vectors (128, 256, 512, or 0 for the CPU's widest). */
   public static Kernels create(int bits) {
@@ -107,14 +119,13 @@ public abstract sealed class PanamaKernels extends ScalarKernels
   public void bf16ToF32(MemorySegment src, long srcByteOffset, float[] dst, int dstOff, int n) {
     checkSegment(src, srcByteOffset, n, 2);
     checkArray(dst, dstOff, n);
-    VectorSpecies<Short> s = shorts();
+    VectorSpecies<Short> s = laneShorts();
     VectorSpecies<Integer> in = ints();
-    int half = in.length();
     int i = 0;
-    for (int bound = s.loopBound(n); i < bound; i += s.length()) {
+    for (int bound = in.loopBound(n); i < bound; i += in.length()) {
+      // As bf16Widen, one int vector per load: widening with part 1 goes through a lane shuffle (see laneBytes).
       ShortVector raw = ShortVector.fromMemorySegment(s, src, srcByteOffset + 2L * i, LE);
-      bf16Widen(raw, in, 0).intoArray(dst, dstOff + i);
-      bf16Widen(raw, in, 1).intoArray(dst, dstOff + i + half);
+      ((IntVector) raw.convertShape(S2I, in, 0)).lanewise(LSHL, 16).reinterpretAsFloats().intoArray(dst, dstOff + i);
     }
     for (; i < n; i++) dst[dstOff + i] = Bf16.toFloat(src.get(LE_SHORT, srcByteOffset + 2L * i));
   }
@@ -240,36 +251,283 @@ public abstract sealed class PanamaKernels extends ScalarKernels
   public void f32ToFp8E4m3(float[] src, int off, int n, MemorySegment dst, long dstByteOffset) {
     checkArray(src, off, n);
     checkSegment(dst, dstByteOffset, n, 1);
-    VectorSpecies<Byte> b = bytes();
-    VectorSpecies<Float> f = floats();
-    int quarter = f.length();
-    int i = 0;
-    for (int bound = b.loopBound(n); i < bound; i += b.length()) {
-      ByteVector codes = (ByteVector) e4m3(FloatVector.fromArray(f, src, off + i)).convertShape(I2B, b, 0);
-      for (int part = 1; part < 4; part++) {
-        IntVector lanes = e4m3(FloatVector.fromArray(f, src, off + i + part * quarter));
-        codes = codes.or((ByteVector) lanes.convertShape(I2B, b, -part));
-      }
-      codes.intoMemorySegment(dst, dstByteOffset + i, LE);
-    }
-    for (; i < n; i++) dst.set(ValueLayout.JAVA_BYTE, dstByteOffset + i, Fp8E4m3.fromFloat(src[off + i]));
+    e4m3(src, off, n, dst, dstByteOffset, false);
   }
 
-  /** The E4M3FN code of each lane in the low 8 bits, the same bit steps as {@link Fp8E4m3#fromFloat}. */
-  private static IntVector e4m3(FloatVector x) {
-    IntVector bits = x.reinterpretAsInts();
-    IntVector sign = bits.lanewise(LSHR, 24).and(0x80);
-    IntVector abs = bits.and(0x7FFFFFFF);
-    IntVector normal = abs.add(abs.lanewise(LSHR, 20).and(1)).add(((7 - 127) << 23) + 0x7FFFF).lanewise(LSHR, 20);
-    normal = normal.min(0x7E); // only (464, 480) reaches 0x7F here: saturate like the scalar codec
-    IntVector subnormal = abs.reinterpretAsFloats()
-        .add(Float.intBitsToFloat(E4M3_SUBNORMAL_MAGIC))
-        .reinterpretAsInts()
-        .sub(E4M3_SUBNORMAL_MAGIC);
-    IntVector code = normal.blend(subnormal, abs.compare(LT, E4M3_MIN_NORMAL));
-    code = code.blend(0x7E, abs.compare(GE, E4M3_FROM_480));
-    code = code.blend(0x7F, abs.compare(GT, 0x7F800000));
-    return code.or(sign);
+  @Override
+  public void roundToFp8E4m3(float[] x, int off, int n, MemorySegment dst, long dstByteOffset) {
+    checkArray(x, off, n);
+    checkSegment(dst, dstByteOffset, n, 1);
+    e4m3(x, off, n, dst, dstByteOffset, true);
+  }
+
+  /** {@link #f32ToFp8E4m3}, and with {@code decode} {@link #roundToFp8E4m3}. */
+  private void e4m3(float[] x, int off, int n, MemorySegment dst, long dstByteOffset, boolean decode) {
+    VectorSpecies<Float> f = floats();
+    VectorSpecies<Byte> b = laneBytes();
+    int i = 0;
+    for (; i <= n - b.length(); i += f.length()) {
+      // The E4M3FN code of each lane, the same bit steps as Fp8E4m3.fromFloat.
+      IntVector bits = FloatVector.fromArray(f, x, off + i).reinterpretAsInts();
+      IntVector abs = bits.and(0x7FFFFFFF);
+      IntVector normal = abs.add(abs.lanewise(LSHR, 20).and(1)).add(((7 - 127) << 23) + 0x7FFFF).lanewise(LSHR, 20);
+      normal = normal.min(0x7E); // only (464, 480) reaches 0x7F here: saturate like the scalar codec
+      IntVector subnormal = abs.reinterpretAsFloats()
+          .add(Float.intBitsToFloat(E4M3_SUBNORMAL_MAGIC))
+          .reinterpretAsInts()
+          .sub(E4M3_SUBNORMAL_MAGIC);
+      IntVector code = normal.blend(subnormal, abs.compare(LT, E4M3_MIN_NORMAL));
+      code = code.blend(0x7E, abs.compare(GE, E4M3_FROM_480));
+      code = code.blend(0x7F, abs.compare(GT, 0x7F800000));
+      ((ByteVector) code.or(bits.lanewise(LSHR, 24).and(0x80)).convertShape(I2B, b, 0))
+          .intoMemorySegment(dst, dstByteOffset + i, LE);
+      if (decode) {
+        // Fp8E4m3.toFloat: exponent and mantissa move up and rebias (7 -> 127) as one field.
+        IntVector value = code.lanewise(LSHL, 20).add(120 << 23);
+        value = value.blend(((FloatVector) code.convert(I2F, 0)).mul(0x1p-9f).reinterpretAsInts(), code.compare(LT, 8));
+        value = value.blend(0x7FF00000, code.compare(EQ, 0x7F));
+        value.or(bits.and(0x80000000)).reinterpretAsFloats().intoArray(x, off + i);
+      }
+    }
+    for (; i < n; i++) {
+      byte code = Fp8E4m3.fromFloat(x[off + i]);
+      dst.set(ValueLayout.JAVA_BYTE, dstByteOffset + i, code);
+      if (decode) x[off + i] = Fp8E4m3.toFloat(code);
+    }
+  }
+
+  // C2 compiles vector code to SIMD only where every call on the way is inlined; a vector that crosses a call is
+  // allocated. A helper taking or returning vectors is not reliably inlined (C2 may have compiled it on its own, or the
+  // caller reached MaxInlineLevel or NodeCountInliningCutoff), so the kernels below spell their vector code out and
+  // call only species accessors.
+
+  /**
+   * Where an int vector's low bytes go: as many lanes as {@link #ints()}, or 8 where that has fewer. Narrowing into it
+   * with {@code part} 0 is intrinsified, where narrowing into a species with more lanes (part ≠ 0) allocates. Where
+   * it has more lanes, a store writes zeros past the ints' bytes, which the next store overwrites; loops stop while a
+   * whole store still fits.
+   */
+  abstract VectorSpecies<Byte> laneBytes();
+
+  /** Shorts with as many lanes as {@link #ints()}: what widens into one int vector with {@code part} 0. */
+  abstract VectorSpecies<Short> laneShorts();
+
+  @Override
+  public void bf16MinMax(MemorySegment src, long srcByteOffset, int n, float[] out2) {
+    checkSegment(src, srcByteOffset, n, 2);
+    Objects.checkFromIndexSize(0, 2, out2.length);
+    VectorSpecies<Short> s = shorts();
+    // Flipping the magnitude bits of negative values turns bf16 order into signed short order (-NaN < -Inf < -0 <
+    // +0 < +Inf < +NaN): a NaN ends up below -Inf or above +Inf, where the ±Inf starting values are exceeded.
+    ShortVector lo = ShortVector.broadcast(s, BF16_KEY_INF);
+    ShortVector hi = ShortVector.broadcast(s, BF16_KEY_NEG_INF);
+    int i = 0;
+    for (int bound = s.loopBound(n); i < bound; i += s.length()) {
+      ShortVector bits = ShortVector.fromMemorySegment(s, src, srcByteOffset + 2L * i, LE);
+      ShortVector key = bits.lanewise(XOR, bits.lanewise(ASHR, 15).and((short) 0x7FFF));
+      lo = lo.min(key);
+      hi = hi.max(key);
+    }
+    int min = lo.reduceLanes(MIN);
+    int max = hi.reduceLanes(MAX);
+    for (; i < n; i++) {
+      short bits = src.get(LE_SHORT, srcByteOffset + 2L * i);
+      int key = bits ^ ((bits >> 15) & 0x7FFF);
+      min = Math.min(min, key);
+      max = Math.max(max, key);
+    }
+    boolean nan = min < BF16_KEY_NEG_INF || max > BF16_KEY_INF;
+    out2[0] = nan ? Float.NaN : Bf16.toFloat((short) (min ^ ((min >> 15) & 0x7FFF)));
+    out2[1] = nan ? Float.NaN : Bf16.toFloat((short) (max ^ ((max >> 15) & 0x7FFF)));
+  }
+
+  @Override
+  public void minMaxGroups(float[] x, int off, int n, int groupSize, float[] mins, float[] maxs) {
+    checkGroups(x, off, n, groupSize, mins, maxs);
+    VectorSpecies<Float> f = floats();
+    for (int g = 0, from = off; from < off + n; g++) {
+      int end = from + Math.min(groupSize, off + n - from);
+      FloatVector lo = FloatVector.broadcast(f, Float.POSITIVE_INFINITY);
+      FloatVector hi = FloatVector.broadcast(f, Float.NEGATIVE_INFINITY);
+      int i = from;
+      for (int bound = from + f.loopBound(end - from); i < bound; i += f.length()) {
+        FloatVector v = FloatVector.fromArray(f, x, i);
+        lo = lo.lanewise(MIN, v);
+        hi = hi.lanewise(MAX, v);
+      }
+      float min = lo.reduceLanes(MIN);
+      float max = hi.reduceLanes(MAX);
+      for (; i < end; i++) {
+        min = Math.min(min, x[i]);
+        max = Math.max(max, x[i]);
+      }
+      mins[g] = Float.isNaN(min) ? Float.NaN : min;
+      maxs[g] = Float.isNaN(max) ? Float.NaN : max;
+      from = end;
+    }
+  }
+
+  @Override
+  public void absMaxGroups(float[] x, int off, int n, int groupSize, float[] absMaxs) {
+    checkGroups(x, off, n, groupSize, absMaxs, absMaxs);
+    VectorSpecies<Float> f = floats();
+    for (int g = 0, from = off; from < off + n; g++) {
+      int end = from + Math.min(groupSize, off + n - from);
+      // Magnitudes order as their bits, with NaN above Inf: an int max finds the largest, or a NaN.
+      IntVector acc = IntVector.zero(ints());
+      int i = from;
+      for (int bound = from + f.loopBound(end - from); i < bound; i += f.length()) {
+        acc = acc.max(FloatVector.fromArray(f, x, i).reinterpretAsInts().and(0x7FFFFFFF));
+      }
+      int max = acc.reduceLanes(MAX);
+      for (; i < end; i++) max = Math.max(max, Float.floatToRawIntBits(x[i]) & 0x7FFFFFFF);
+      absMaxs[g] = max > 0x7F800000 ? Float.NaN : Float.intBitsToFloat(max);
+      from = end;
+    }
+  }
+
+  @Override
+  public void divideRound(float[] x, int off, int n, int groupSize, float[] scales, float[] zeroPoints, DType dtype,
+      float[] y, int yOff) {
+    VectorSpecies<Float> f = floats();
+    // One flat loop with each vector inside one group (a short loop per group boxes its vectors); binary16 rounding
+    // has no vector form here.
+    if (dtype == DType.F16 || (groupSize % f.length() != 0 && groupSize < n)) {
+      super.divideRound(x, off, n, groupSize, scales, zeroPoints, dtype, y, yOff);
+      return;
+    }
+    checkGroups(x, off, n, groupSize, scales, zeroPoints);
+    checkArray(y, yOff, n);
+    checkRounding(dtype);
+    int i = 0;
+    int bound = f.loopBound(n);
+    // Separate loops: a vector merged from two branches is boxed.
+    if (dtype == DType.BF16 && zeros(zeroPoints, groupSize, n)) {
+      for (; i < bound; i += f.length()) {
+        int g = i / groupSize;
+        // As below without the second rounding, a no-op after a ±0 zero point (see ScalarKernels): the canonical NaN
+        // plus ±0 stays the canonical NaN on IEEE hardware (the NaN operand, or the default NaN, which it equals).
+        FloatVector q = FloatVector.fromArray(f, x, off + i).div(scales[g]);
+        IntVector bits = q.reinterpretAsInts();
+        q = bits.add(bits.lanewise(LSHR, 16).and(1)).add(0x7FFF).and(0xFFFF0000).reinterpretAsFloats()
+            .blend(Float.NaN, q.test(IS_NAN))
+            .add(zeroPoints[g]);
+        q.intoArray(y, yOff + i);
+      }
+    } else if (dtype == DType.BF16) {
+      for (; i < bound; i += f.length()) {
+        int g = i / groupSize;
+        // Bf16.round after the division and after the zero point: round half even on the top 16 bits, NaN canonical.
+        FloatVector q = FloatVector.fromArray(f, x, off + i).div(scales[g]);
+        IntVector bits = q.reinterpretAsInts();
+        q = bits.add(bits.lanewise(LSHR, 16).and(1)).add(0x7FFF).and(0xFFFF0000).reinterpretAsFloats()
+            .blend(Float.NaN, q.test(IS_NAN))
+            .add(zeroPoints[g]);
+        bits = q.reinterpretAsInts();
+        q = bits.add(bits.lanewise(LSHR, 16).and(1)).add(0x7FFF).and(0xFFFF0000).reinterpretAsFloats()
+            .blend(Float.NaN, q.test(IS_NAN));
+        q.intoArray(y, yOff + i);
+      }
+    } else {
+      for (; i < bound; i += f.length()) {
+        int g = i / groupSize;
+        FloatVector.fromArray(f, x, off + i).div(scales[g]).add(zeroPoints[g]).intoArray(y, yOff + i);
+      }
+    }
+    for (; i < n; i++) {
+      int g = i / groupSize;
+      y[yOff + i] = round(round(x[off + i] / scales[g], dtype) + zeroPoints[g], dtype);
+    }
+  }
+
+  /** True when the zero points of the {@code n} elements' groups are all ±0. */
+  private static boolean zeros(float[] zeroPoints, int groupSize, int n) {
+    for (int g = 0; g < Math.ceilDiv(n, groupSize); g++) if (zeroPoints[g] != 0f) return false;
+    return true;
+  }
+
+  @Override
+  public void f32ToFp4E2m1Packed(float[] src, int off, int n, MemorySegment dst, long dstByteOffset) {
+    checkArray(src, off, n);
+    checkSegment(dst, dstByteOffset, (n + 1) / 2, 1);
+    VectorSpecies<Float> f = floats();
+    VectorSpecies<Byte> b = laneBytes();
+    int i = 0;
+    // Each vector gives lanes/2 bytes, stored 8 at a time: 16 elements must remain.
+    for (; i <= n - 16; i += f.length()) {
+      IntVector bits = FloatVector.fromArray(f, src, off + i).reinterpretAsInts();
+      IntVector abs = bits.and(0x7FFFFFFF);
+      // Fp4E2m1's thresholds are round-half-even onto the E2M1 grid: from 1 up, keep one mantissa bit as Bf16 keeps
+      // seven (index 2 is 1.0, each binade adds 2, 7 is the top); below 1, adding 2^22 rounds to multiples of 0.5.
+      IntVector normal = abs.add(abs.lanewise(LSHR, 22).and(1)).add(0x1FFFFF - (252 << 22)).lanewise(LSHR, 22).min(7);
+      IntVector small = abs.reinterpretAsFloats().add(0x1p22f).reinterpretAsInts().sub(F32_2_POW_22);
+      IntVector code = normal.blend(small, abs.compare(LT, F32_ONE))
+          .or(bits.lanewise(LSHR, 28).and(8))
+          .blend(0, abs.compare(EQ, 0).or(abs.compare(GT, 0x7F800000))); // ±0 and NaN: code 0
+      // Narrowed to bytes and seen as shorts, each lane holds a pair: the even code low, the odd one from bit 8.
+      ShortVector pairs = ((ByteVector) code.convertShape(I2B, b, 0)).reinterpretAsShorts();
+      pairs = pairs.or(pairs.lanewise(LSHR, 4)).and((short) 0xFF);
+      ((ByteVector) pairs.convertShape(S2B, ByteVector.SPECIES_64, 0))
+          .intoMemorySegment(dst, dstByteOffset + i / 2, LE);
+    }
+    packFp4(src, off + i, n - i, dst, dstByteOffset + i / 2);
+  }
+
+  @Override
+  public void f32ToInt8(float[] src, int off, int n, int bits, MemorySegment dst, long dstByteOffset) {
+    checkArray(src, off, n);
+    checkBits(bits);
+    checkSegment(dst, dstByteOffset, n, 1);
+    int i = intCodeBytes(src, off, n, bits, 0, dst, dstByteOffset);
+    for (; i < n; i++) dst.set(ValueLayout.JAVA_BYTE, dstByteOffset + i, (byte) intCode(src[off + i], bits));
+  }
+
+  /**
+   * Stores {@code intCode(v) + bias} as one byte per element for the longest prefix the vector loop covers; returns
+   * its length.
+   */
+  private int intCodeBytes(float[] src, int off, int n, int bits, int bias, MemorySegment dst, long dstByteOffset) {
+    VectorSpecies<Float> f = floats();
+    VectorSpecies<Integer> in = ints();
+    VectorSpecies<Byte> b = laneBytes();
+    float lo = -(1 << (bits - 1));
+    float hi = (1 << (bits - 1)) - 1;
+    int i = 0;
+    for (; i <= n - b.length(); i += f.length()) {
+      // The clamp keeps |v| small enough for the round-to-integer addition; NaN gives 0.
+      FloatVector clamped = FloatVector.fromArray(f, src, off + i).max(lo).min(hi);
+      IntVector q = clamped.add(ROUND_TO_INT).reinterpretAsInts().sub(ROUND_TO_INT_BITS - bias)
+          .blend(bias, clamped.test(IS_NAN).cast(in));
+      ((ByteVector) q.convertShape(I2B, b, 0)).intoMemorySegment(dst, dstByteOffset + i, LE);
+    }
+    return i;
+  }
+
+  @Override
+  public void f32ToPackedInt(float[] src, int off, int n, int bits, MemorySegment dst, long dstByteOffset) {
+    checkArray(src, off, n);
+    checkBits(bits);
+    long end = dstByteOffset + packedIntBytes(n, bits);
+    Objects.checkFromToIndex(dstByteOffset, end, dst.byteSize());
+    int i = 0;
+    if (bits == 8) {
+      i = intCodeBytes(src, off, n, bits, 128, dst, dstByteOffset);
+    } else if (bits == 4) {
+      VectorSpecies<Float> f = floats();
+      VectorSpecies<Integer> in = ints();
+      VectorSpecies<Byte> b = laneBytes();
+      for (; i <= n - 16; i += f.length()) {
+        // intCodeBytes' codes plus 8, packed in pairs as in f32ToFp4E2m1Packed.
+        FloatVector clamped = FloatVector.fromArray(f, src, off + i).max(-8f).min(7f);
+        IntVector u = clamped.add(ROUND_TO_INT).reinterpretAsInts().sub(ROUND_TO_INT_BITS - 8)
+            .blend(8, clamped.test(IS_NAN).cast(in));
+        ShortVector pairs = ((ByteVector) u.convertShape(I2B, b, 0)).reinterpretAsShorts();
+        pairs = pairs.or(pairs.lanewise(LSHR, 4)).and((short) 0xFF);
+        ((ByteVector) pairs.convertShape(S2B, ByteVector.SPECIES_64, 0))
+            .intoMemorySegment(dst, dstByteOffset + i / 2, LE);
+      }
+    }
+    packInts(src, off + i, n - i, bits, dst, dstByteOffset + (long) i * bits / 8, end);
   }
 
   @Override
@@ -1083,6 +1341,16 @@ public abstract sealed class PanamaKernels extends ScalarKernels
     }
 
     @Override
+    VectorSpecies<Byte> laneBytes() {
+      return ByteVector.SPECIES_64;
+    }
+
+    @Override
+    VectorSpecies<Short> laneShorts() {
+      return ShortVector.SPECIES_64;
+    }
+
+    @Override
     VectorSpecies<Byte> codeBytes() {
       return C;
     }
@@ -1122,6 +1390,16 @@ public abstract sealed class PanamaKernels extends ScalarKernels
     }
 
     @Override
+    VectorSpecies<Byte> laneBytes() {
+      return ByteVector.SPECIES_64;
+    }
+
+    @Override
+    VectorSpecies<Short> laneShorts() {
+      return ShortVector.SPECIES_128;
+    }
+
+    @Override
     VectorSpecies<Byte> codeBytes() {
       return C;
     }
@@ -1158,6 +1436,16 @@ public abstract sealed class PanamaKernels extends ScalarKernels
     @Override
     VectorSpecies<Byte> bytes() {
       return B;
+    }
+
+    @Override
+    VectorSpecies<Byte> laneBytes() {
+      return ByteVector.SPECIES_128;
+    }
+
+    @Override
+    VectorSpecies<Short> laneShorts() {
+      return ShortVector.SPECIES_256;
     }
 
     @Override
