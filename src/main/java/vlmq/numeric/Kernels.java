@@ -206,13 +206,6 @@ public interface Kernels {
       float[] out, int outOff, int outStride);
 
   /**
-   * Quantize-dequantize to FP8 E4M3 with one scale (vLLM's dynamic activation quantization, emulated):
-   * {@code out[outOff + i] = e4m3(clamp(y, -448, 448)) * scale} with {@code y = x[off + i] * (1 / scale)} when
-   * {@code reciprocal}, else {@code x[off + i] / scale}; bit-identical across implementations.
-   */
-  void fakeQuantizeFp8E4m3(float[] x, int off, int n, float scale, boolean reciprocal, float[] out, int outOff);
-
-  /**
    * Quantize-dequantize to symmetric INT8: {@code out[outOff + i] = rint(clamp(x[off + i] * inverse, -128, 127)) *
    * scale}, ties to even as CUDA's {@code cvt.rni}; bit-identical across implementations.
    */

@@ -507,18 +507,6 @@ public class ScalarKernels implements Kernels {
   }
 
   @Override
-  public void fakeQuantizeFp8E4m3(float[] x, int off, int n, float scale, boolean reciprocal, float[] out,
-      int outOff) {
-    checkArray(x, off, n);
-    checkArray(out, outOff, n);
-    float inverse = 1f / scale;
-    for (int i = 0; i < n; i++) {
-      float y = reciprocal ? x[off + i] * inverse : x[off + i] / scale;
-      out[outOff + i] = Fp8E4m3.toFloat(Fp8E4m3.fromFloat(Math.max(-Fp8E4m3.MAX, Math.min(Fp8E4m3.MAX, y)))) * scale;
-    }
-  }
-
-  @Override
   public void fakeQuantizeInt8(float[] x, int off, int n, float inverse, float scale, float[] out, int outOff) {
     checkArray(x, off, n);
     checkArray(out, outOff, n);

@@ -1,5 +1,6 @@
 package vlmq.engine.tensor;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import vlmq.numeric.Fp8E4m3;
 import vlmq.numeric.Kernels;
@@ -81,6 +82,12 @@ public sealed interface ActivationQuantizer {
 
   private static void fp8(float[] x, int off, int n, float[] out, boolean reciprocal) {
     float scale = Math.max(Kernels.get().absMax(x, off, n) / Fp8E4m3.MAX, FP8_MIN_SCALE);
-    Kernels.get().fakeQuantizeFp8E4m3(x, off, n, scale, reciprocal, out, off);
+    float inverse = 1f / scale;
+    for (int i = off; i < off + n; i++) {
+      float y = reciprocal ? x[i] * inverse : x[i] / scale;
+      out[i] = Math.max(-Fp8E4m3.MAX, Math.min(Fp8E4m3.MAX, y));
+    }
+    Kernels.get().roundToFp8E4m3(out, off, n, MemorySegment.ofArray(new byte[n]), 0);
+    for (int i = off; i < off + n; i++) out[i] *= scale;
   }
 }

@@ -1273,27 +1273,6 @@ public abstract sealed class PanamaKernels extends ScalarKernels
   }
 
   @Override
-  public void fakeQuantizeFp8E4m3(float[] x, int off, int n, float scale, boolean reciprocal, float[] out,
-      int outOff) {
-    checkArray(x, off, n);
-    checkArray(out, outOff, n);
-    VectorSpecies<Float> f = floats();
-    float inverse = 1f / scale;
-    int i = 0;
-    for (int bound = f.loopBound(n); i < bound; i += f.length()) {
-      FloatVector v = FloatVector.fromArray(f, x, off + i);
-      FloatVector y = reciprocal ? v.mul(inverse) : v.div(scale);
-      // clamp as Math.max/min (NaN stays NaN), round to the E4M3 code, widen the code back (sign-extended) and rescale
-      IntVector code = e4m3(y.lanewise(MAX, -Fp8E4m3.MAX).lanewise(MIN, Fp8E4m3.MAX));
-      e4m3Widen(code.lanewise(LSHL, 24).lanewise(ASHR, 24)).mul(scale).intoArray(out, outOff + i);
-    }
-    for (; i < n; i++) {
-      float y = reciprocal ? x[off + i] * inverse : x[off + i] / scale;
-      out[outOff + i] = Fp8E4m3.toFloat(Fp8E4m3.fromFloat(Math.max(-Fp8E4m3.MAX, Math.min(Fp8E4m3.MAX, y)))) * scale;
-    }
-  }
-
-  @Override
   public void fakeQuantizeInt8(float[] x, int off, int n, float inverse, float scale, float[] out, int outOff) {
     checkArray(x, off, n);
     checkArray(out, outOff, n);
