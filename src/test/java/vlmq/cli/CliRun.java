@@ -12,4 +12,12 @@ record CliRun(int exitCode, String out, String err) {
     int code = Main.run(new PrintWriter(out), new PrintWriter(err), args);
     return new CliRun(code, out.toString(), err.toString());
   }
+
+  /** {@code vlmq <name> args…}. */
+  static CliRun command(String name, String... args) {
+    String[] all = new String[args.length + 1];
+    all[0] = name;
+    System.arraycopy(args, 0, all, 1, args.length);
+    return of(all);
+  }
 }

@@ -4,33 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
-import vlmq.VlmqException;
 
 class EstimateCommandTest {
   private static final String QWEN25_7B = "src/test/resources/estimate/Qwen2.5-VL-7B-Instruct";
   private static final String QWEN35_9B = "src/test/resources/estimate/Qwen3.5-9B";
 
-  /** Runs the command as Main will once registered: a VlmqException becomes one "vlmq: ..." line and exit code 2. */
   private static CliRun run(String... args) {
-    var out = new StringWriter();
-    var err = new StringWriter();
-    var cli = new CommandLine(new EstimateCommand());
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
-    cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-      if (!(ex instanceof VlmqException v)) throw ex;
-      cmd.getErr().println("vlmq: " + v.getMessage());
-      return v.exitCode();
-    });
-    int code = cli.execute(args);
-    return new CliRun(code, out.toString(), err.toString());
+    return CliRun.command("estimate", args);
   }
 
   @Test
