@@ -32,7 +32,7 @@ final class Fp8Quantizer extends GridQuantizer {
   }
 
   @Override
-  Encoder encoder(TensorStats stats, Map<LinearParam, MemorySegment> out) {
+  Encoder encoder(TensorStats stats, Map<LinearParam, MemorySegment> out, long windowRows) {
     MemorySegment weight = out.get(LinearParam.WEIGHT);
     MemorySegment scaleOut = out.get(LinearParam.WEIGHT_SCALE);
     float[] scale = new float[units];

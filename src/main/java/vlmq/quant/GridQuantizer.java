@@ -58,23 +58,29 @@ abstract sealed class GridQuantizer implements WeightQuantizer permits Fp8Quanti
     this.symmetric = layout.weights().symmetric();
   }
 
-  /** The per-call state and output writing of one scheme; an encoder is used by one thread. */
+  /**
+   * The per-call state and output writing of one scheme; an encoder is used by one thread. Row and scale-row
+   * numbers count from the start of the call's window.
+   */
   interface Encoder {
     /** Writes the outputs that do not depend on rows; called once, by the call that starts at row 0. */
     void tensorWide();
 
     /**
-     * Sets (and writes as row {@code scaleRow} of the scale tensor) the scales of the units' ranges
+     * Sets (and writes as row {@code scaleRow} of the scale window) the scales of the units' ranges
      * {@code [min, max]}; for symmetric schemes {@code min} is all 0 and {@code max} the absmax.
      */
     void scales(float[] min, float[] max, long scaleRow);
 
-    /** Quantizes and writes row {@code r}, with the scales last set; may overwrite {@code x}. */
+    /** Quantizes and writes row {@code r} of the window, with the scales last set; may overwrite {@code x}. */
     void row(float[] x, long r);
   }
 
-  /** A new encoder writing into {@code out}; for strategy tensor it also fixes the scale from {@code stats}. */
-  abstract Encoder encoder(TensorStats stats, Map<LinearParam, MemorySegment> out);
+  /**
+   * A new encoder writing into the windows {@code out} of {@code windowRows} rows; for strategy tensor it also fixes
+   * the scale from {@code stats}.
+   */
+  abstract Encoder encoder(TensorStats stats, Map<LinearParam, MemorySegment> out, long windowRows);
 
   @Override
   public LinearLayout layout() {
@@ -92,10 +98,10 @@ abstract sealed class GridQuantizer implements WeightQuantizer permits Fp8Quanti
   }
 
   @Override
-  public void quantizeRows(MemorySegment src, TensorStats stats, long r0, long r1,
-      Map<LinearParam, MemorySegment> outputs) {
-    check(src, stats, r0, r1, outputs);
-    Encoder enc = encoder(stats, outputs);
+  public void quantizeWindow(MemorySegment src, TensorStats stats, long r0, long r1,
+      Map<LinearParam, MemorySegment> windows) {
+    check(src, stats, r0, r1, windows);
+    Encoder enc = encoder(stats, windows, r1 - r0);
     if (r0 == 0) enc.tensorWide();
     float[] x = new float[cols];
     float[] min = new float[units];
@@ -116,15 +122,15 @@ abstract sealed class GridQuantizer implements WeightQuantizer permits Fp8Quanti
             max[u] = Math.max(max[u], rowMax[u]);
           }
         }
-        enc.scales(min, max, b0 / bandRows);
+        enc.scales(min, max, (b0 - r0) / bandRows);
       }
       for (long r = b0; r < b1; r++) {
         model.read(kernels, src, r * rowBytes, x, cols);
         if (strategy != Strategy.BLOCK && strategy != Strategy.TENSOR) {
           unitRanges(x, min, max);
-          enc.scales(min, max, r);
+          enc.scales(min, max, r - r0);
         }
-        enc.row(x, r);
+        enc.row(x, r - r0);
       }
     }
   }
@@ -159,8 +165,11 @@ abstract sealed class GridQuantizer implements WeightQuantizer permits Fp8Quanti
           + ") on multiples of " + align);
     for (LayoutTensor t : layout.tensors()) {
       MemorySegment seg = out.get(t.param());
-      if (seg == null || seg.byteSize() < t.byteSize())
-        throw new IllegalArgumentException(t.name() + ": no output segment of " + t.byteSize() + " bytes");
+      long bytes = layout.rowWise(t.param()) ? layout.rowOffset(t.param(), r1) - layout.rowOffset(t.param(), r0)
+          : t.byteSize();
+      if (seg == null || seg.byteSize() < bytes)
+        throw new IllegalArgumentException(t.name() + ": no output segment of " + bytes + " bytes for rows [" + r0
+            + ", " + r1 + ")");
     }
   }
 }

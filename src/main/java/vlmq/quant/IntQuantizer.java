@@ -71,7 +71,7 @@ final class IntQuantizer extends GridQuantizer {
   }
 
   @Override
-  Encoder encoder(TensorStats stats, Map<LinearParam, MemorySegment> out) {
+  Encoder encoder(TensorStats stats, Map<LinearParam, MemorySegment> out, long windowRows) {
     MemorySegment codesOut = out.get(packed ? LinearParam.WEIGHT_PACKED : LinearParam.WEIGHT);
     MemorySegment scaleOut = out.get(LinearParam.WEIGHT_SCALE);
     MemorySegment zpOut = out.get(LinearParam.WEIGHT_ZERO_POINT);
@@ -114,11 +114,14 @@ final class IntQuantizer extends GridQuantizer {
         if (zpPackedAlongRows) packZeroPoints(r);
       }
 
-      /** Collects row r's zero points; at the end of each run of {@code lines} rows, writes their packed words. */
+      /**
+       * Collects row r's zero points; at the end of each run of {@code lines} rows (the window starts on one),
+       * writes their packed words.
+       */
       private void packZeroPoints(long r) {
         int line = (int) (r % lines);
         for (int u = 0; u < units; u++) zpColumns[u][line] = (int) zp[u];
-        if (line != lines - 1 && r != rows - 1) return;
+        if (line != lines - 1 && r != windowRows - 1) return;
         long firstRow = r - line;
         long firstWord = firstRow * bits / 32;
         int n = (int) IntPacking.words(line + 1, bits);

@@ -73,7 +73,7 @@ final class MxQuantizer extends GridQuantizer {
   }
 
   @Override
-  Encoder encoder(TensorStats stats, Map<LinearParam, MemorySegment> out) {
+  Encoder encoder(TensorStats stats, Map<LinearParam, MemorySegment> out, long windowRows) {
     MemorySegment codesOut = out.get(fp4 ? LinearParam.WEIGHT_PACKED : LinearParam.WEIGHT);
     MemorySegment scaleOut = out.get(LinearParam.WEIGHT_SCALE);
     float[] scale = new float[units];

@@ -41,7 +41,7 @@ final class Nvfp4Quantizer extends GridQuantizer {
   }
 
   @Override
-  Encoder encoder(TensorStats stats, Map<LinearParam, MemorySegment> out) {
+  Encoder encoder(TensorStats stats, Map<LinearParam, MemorySegment> out, long windowRows) {
     MemorySegment packedOut = out.get(LinearParam.WEIGHT_PACKED);
     MemorySegment scaleOut = out.get(LinearParam.WEIGHT_SCALE);
     float g = globalScale(stats.absMax());

@@ -1,6 +1,7 @@
 package vlmq.quant;
 
 import java.lang.foreign.MemorySegment;
+import java.util.EnumMap;
 import java.util.Map;
 import vlmq.format.compressedtensors.LinearLayout;
 import vlmq.format.compressedtensors.LinearParam;
@@ -55,7 +56,30 @@ public sealed interface WeightQuantizer permits GridQuantizer {
   int rowAlignment();
 
   /** Quantizes rows {@code [r0, r1)} into {@code outputs}; see the class comment for the contract. */
-  void quantizeRows(MemorySegment src, TensorStats stats, long r0, long r1, Map<LinearParam, MemorySegment> outputs);
+  default void quantizeRows(MemorySegment src, TensorStats stats, long r0, long r1,
+      Map<LinearParam, MemorySegment> outputs) {
+    LinearLayout l = layout();
+    Map<LinearParam, MemorySegment> windows = new EnumMap<>(LinearParam.class);
+    outputs.forEach((param, whole) -> {
+      if (!l.has(param) || !l.rowWise(param) || whole.byteSize() < l.get(param).byteSize()) {
+        windows.put(param, whole);
+      } else {
+        // A range quantizeWindow refuses still gets (empty) windows, so its error is the one reported.
+        long first = Math.clamp(r0, 0, l.rows());
+        long from = l.rowOffset(param, first);
+        long to = l.rowOffset(param, Math.clamp(r1, first, l.rows()));
+        windows.put(param, whole.asSlice(from, to - from));
+      }
+    });
+    quantizeWindow(src, stats, r0, r1, windows);
+  }
+
+  /**
+   * As {@link #quantizeRows}, but each {@link LinearLayout#rowWise} output holds only the rows' bytes
+   * ({@code windows.get(p)} byte 0 is byte {@code layout().rowOffset(p, r0)} of the tensor), so a caller can stream
+   * a row range's output through a small buffer; tensor-wide outputs are whole and written when {@code r0 == 0}.
+   */
+  void quantizeWindow(MemorySegment src, TensorStats stats, long r0, long r1, Map<LinearParam, MemorySegment> windows);
 
   /** Quantizes the whole weight in one thread: the stats pass when needed, then all rows. */
   default void quantize(MemorySegment src, Map<LinearParam, MemorySegment> outputs) {

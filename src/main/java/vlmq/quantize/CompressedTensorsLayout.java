@@ -1,12 +1,13 @@
 package vlmq.quantize;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
+import java.util.EnumMap;
 import java.util.List;
-import java.util.function.Function;
+import vlmq.format.compressedtensors.LinearParam;
 import vlmq.format.compressedtensors.QuantizationConfigJson;
 import vlmq.io.PythonJson;
+import vlmq.io.safetensors.CheckpointWriter;
 import vlmq.io.safetensors.TensorSpec;
 import vlmq.plan.ModuleDecision;
 
@@ -18,8 +19,10 @@ final class CompressedTensorsLayout implements OutputLayout {
   }
 
   @Override
-  public Outputs outputs(ModuleDecision module, Function<String, MemorySegment> segments) {
-    return new Outputs(module.layout().segments(segments), () -> {});
+  public Outputs outputs(ModuleDecision module, CheckpointWriter writer) {
+    var targets = new EnumMap<LinearParam, Target>(LinearParam.class);
+    for (var t : module.layout().tensors()) targets.put(t.param(), new Target.Tensor(t.name()));
+    return new Outputs(targets, () -> {});
   }
 
   @Override

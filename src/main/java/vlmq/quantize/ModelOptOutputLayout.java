@@ -8,13 +8,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Function;
 import vlmq.VlmqException;
 import vlmq.format.compressedtensors.LinearParam;
 import vlmq.format.modelopt.ExclusionList;
 import vlmq.format.modelopt.ModelOptExport;
 import vlmq.format.modelopt.ModelOptLayout;
 import vlmq.format.modelopt.QuantAlgo;
+import vlmq.io.safetensors.CheckpointWriter;
 import vlmq.io.safetensors.TensorSpec;
 import vlmq.plan.ModuleDecision;
 
@@ -55,21 +55,25 @@ final class ModelOptOutputLayout implements OutputLayout {
   }
 
   @Override
-  public Outputs outputs(ModuleDecision module, Function<String, MemorySegment> segments) {
-    var segmentsByParam = new EnumMap<LinearParam, MemorySegment>(LinearParam.class);
+  public Outputs outputs(ModuleDecision module, CheckpointWriter writer) {
+    var targets = new EnumMap<LinearParam, Target>(LinearParam.class);
     var pending = new ArrayList<Runnable>();
     for (var link : layouts.get(module.module()).links()) {
       var param = param(module, link.compressedTensors());
-      var out = segments.apply(link.modelOpt().name());
+      String name = link.modelOpt().name();
       if (link.transform() == ModelOptLayout.Transform.COPY) {
-        segmentsByParam.put(param, out);
+        targets.put(param, new Target.Tensor(name));
       } else {
         var scratch = MemorySegment.ofArray(new byte[Math.toIntExact(link.compressedTensors().byteSize())]);
-        segmentsByParam.put(param, scratch);
-        pending.add(() -> link.toModelOpt(scratch, out));
+        targets.put(param, new Target.Buffer(scratch));
+        pending.add(() -> {
+          var out = MemorySegment.ofArray(new byte[Math.toIntExact(link.modelOpt().byteSize())]);
+          link.toModelOpt(scratch, out);
+          writer.write(name, 0, out);
+        });
       }
     }
-    return new Outputs(segmentsByParam, () -> pending.forEach(Runnable::run));
+    return new Outputs(targets, () -> pending.forEach(Runnable::run));
   }
 
   @Override

@@ -36,8 +36,9 @@ import vlmq.recipe.Strategy;
 
 /**
  * Streams a bf16 checkpoint through a {@link QuantizationPlan} into a compressed-tensors or ModelOpt checkpoint: every
- * output tensor is declared up front, then worker threads copy or quantize slices straight from the mapped input into
- * the mapped output, so heap use depends on row width, not model size. The output appears only when complete. What
+ * output tensor is declared up front, then worker threads copy slices of the mapped input straight into the output
+ * files, or quantize row ranges into a per-thread buffer and write that, so memory use depends on row width, not model
+ * size. The output appears only when complete. What
  * differs between the formats (tensors per module, config files) is the {@link OutputLayout}'s.
  */
 public final class QuantizeJob {
@@ -202,18 +203,17 @@ public final class QuantizeJob {
       Runnable finish = () -> {};
       if (module == null) {
         MemorySegment src = t.data();
-        MemorySegment dst = writer.segment(t.name());
         long size = t.byteSize();
         long pieces = Math.max(1, Math.ceilDiv(size, UNIT_BYTES)); // an empty tensor is still one (empty) unit
         for (long i = 0; i < pieces; i++) {
           long off = i * UNIT_BYTES;
-          mine.add(new WorkUnit.Copy(src, dst, off, Math.min(UNIT_BYTES, size - off), completion));
+          mine.add(new WorkUnit.Copy(src, writer, t.name(), off, Math.min(UNIT_BYTES, size - off), completion));
         }
       } else {
         LinearLayout layout = module.layout();
         WeightQuantizer q = WeightQuantizer.of(layout);
-        var bound = format.outputs(module, writer::segment);
-        var outputs = bound.segments();
+        var bound = format.outputs(module, writer);
+        var targets = bound.targets();
         finish = bound.finish();
         long rows = layout.rows();
         long bytesPerRow = t.byteSize() / Math.max(1, rows);
@@ -221,7 +221,7 @@ public final class QuantizeJob {
         long step = Math.max(align, (UNIT_BYTES / Math.max(1, bytesPerRow)) / align * align);
         TensorStats s = stats.getOrDefault(t, TensorStats.NONE);
         for (long r0 = 0; r0 < rows; r0 += step) {
-          mine.add(new WorkUnit.Quantize(q, t.data(), s, r0, Math.min(rows, r0 + step), bytesPerRow, outputs,
+          mine.add(new WorkUnit.Quantize(q, t.data(), s, r0, Math.min(rows, r0 + step), bytesPerRow, targets, writer,
               completion));
         }
       }

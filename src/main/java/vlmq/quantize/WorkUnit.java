@@ -1,10 +1,16 @@
 package vlmq.quantize;
 
 import java.lang.foreign.MemorySegment;
+import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
+import vlmq.format.compressedtensors.LayoutTensor;
+import vlmq.format.compressedtensors.LinearLayout;
 import vlmq.format.compressedtensors.LinearParam;
+import vlmq.io.safetensors.CheckpointWriter;
 import vlmq.quant.TensorStats;
 import vlmq.quant.WeightQuantizer;
+import vlmq.quantize.OutputLayout.Target;
 
 /**
  * A slice of one tensor's work small enough to balance across threads: bytes to copy unchanged, or a row range to
@@ -19,8 +25,8 @@ sealed interface WorkUnit {
 
   void run();
 
-  record Copy(MemorySegment src, MemorySegment dst, long offset, long length, TensorCompletion tensor)
-      implements WorkUnit {
+  record Copy(MemorySegment src, CheckpointWriter writer, String name, long offset, long length,
+      TensorCompletion tensor) implements WorkUnit {
     @Override
     public long sourceBytes() {
       return length;
@@ -28,12 +34,16 @@ sealed interface WorkUnit {
 
     @Override
     public void run() {
-      MemorySegment.copy(src, offset, dst, offset, length);
+      writer.write(name, offset, src.asSlice(offset, length));
     }
   }
 
+  /**
+   * Rows {@code [r0, r1)} of a weight, quantized into the thread's {@link UnitBuffer} and written to the output
+   * tensors; parameters bound to a {@link Target.Buffer} are left to the module's finishing step.
+   */
   record Quantize(WeightQuantizer quantizer, MemorySegment src, TensorStats stats, long r0, long r1, long bytesPerRow,
-      Map<LinearParam, MemorySegment> outputs, TensorCompletion tensor) implements WorkUnit {
+      Map<LinearParam, Target> targets, CheckpointWriter writer, TensorCompletion tensor) implements WorkUnit {
     @Override
     public long sourceBytes() {
       return (r1 - r0) * bytesPerRow;
@@ -41,7 +51,34 @@ sealed interface WorkUnit {
 
     @Override
     public void run() {
-      quantizer.quantizeRows(src, stats, r0, r1, outputs);
+      LinearLayout layout = quantizer.layout();
+      List<LayoutTensor> tensors = layout.tensors();
+      long[] from = new long[tensors.size()];
+      long[] to = new long[tensors.size()];
+      long buffered = 0;
+      for (int i = 0; i < tensors.size(); i++) {
+        LinearParam p = tensors.get(i).param();
+        boolean rowWise = layout.rowWise(p);
+        from[i] = rowWise ? layout.rowOffset(p, r0) : 0;
+        to[i] = rowWise ? layout.rowOffset(p, r1) : tensors.get(i).byteSize();
+        if (targets.get(p) instanceof Target.Tensor) buffered += UnitBuffer.aligned(to[i] - from[i]);
+      }
+      UnitBuffer buffer = UnitBuffer.reserve(buffered);
+      Map<LinearParam, MemorySegment> windows = new EnumMap<>(LinearParam.class);
+      for (int i = 0; i < tensors.size(); i++) {
+        LinearParam p = tensors.get(i).param();
+        windows.put(p, switch (targets.get(p)) {
+          case Target.Tensor t -> buffer.take(to[i] - from[i]);
+          case Target.Buffer b -> b.whole().asSlice(from[i], to[i] - from[i]);
+        });
+      }
+      quantizer.quantizeWindow(src, stats, r0, r1, windows);
+      for (int i = 0; i < tensors.size(); i++) {
+        LinearParam p = tensors.get(i).param();
+        if (targets.get(p) instanceof Target.Tensor t && (layout.rowWise(p) || r0 == 0)) {
+          writer.write(t.name(), from[i], windows.get(p));
+        }
+      }
     }
   }
 }

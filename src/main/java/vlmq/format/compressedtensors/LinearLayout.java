@@ -109,6 +109,42 @@ public record LinearLayout(String prefix, CompressionFormat format, Quantization
     return tensors.stream().anyMatch(t -> t.param() == param);
   }
 
+  /**
+   * True when rows of the weight own disjoint byte ranges of {@code param}'s tensor (codes, channel/group/block
+   * scales and zero points); false for the tensor-wide ones ({@code weight_shape}, {@code weight_global_scale}, a
+   * per-tensor scale or zero point).
+   */
+  public boolean rowWise(LinearParam param) {
+    return switch (param) {
+      case WEIGHT, WEIGHT_PACKED -> true;
+      case WEIGHT_SCALE, WEIGHT_ZERO_POINT -> weights.strategy() != Strategy.TENSOR;
+      case WEIGHT_GLOBAL_SCALE, WEIGHT_SHAPE -> false;
+    };
+  }
+
+  /**
+   * Where the bytes of weight row {@code row} begin in {@code param}'s tensor, for a {@link #rowWise} parameter and a
+   * row on a row alignment boundary (a block height, a packed zero-point line) or {@code rows}, which gives the
+   * tensor's size: rows {@code [r0, r1)} own bytes {@code [rowOffset(p, r0), rowOffset(p, r1))}.
+   */
+  public long rowOffset(LinearParam param, long row) {
+    if (!rowWise(param)) throw new IllegalArgumentException(prefix + "." + param.suffix() + " is tensor-wide");
+    if (row < 0 || row > rows) throw new IllegalArgumentException(prefix + ": row " + row + " outside [0, " + rows + "]");
+    LayoutTensor t = get(param);
+    long outerRows = t.shape()[0];
+    long bytesPerOuterRow = t.byteSize() / outerRows;
+    long outer;
+    if (param == LinearParam.WEIGHT_ZERO_POINT && t.dtype() == DType.I32) {
+      outer = Math.ceilDiv(row * weights.numBits(), 32L); // zero points packed along the rows
+    } else if (param != LinearParam.WEIGHT && param != LinearParam.WEIGHT_PACKED
+        && weights.strategy() == Strategy.BLOCK) {
+      outer = Math.ceilDiv(row, (long) weights.blockRows());
+    } else {
+      outer = row;
+    }
+    return outer * bytesPerOuterRow;
+  }
+
   /** Shape of {@code weight_scale} (and of unpacked zero points) for a strategy. */
   static long[] scaleShape(QuantizationArgs w, long rows, long cols) {
     return switch (w.strategy()) {

@@ -21,14 +21,16 @@ import vlmq.VlmqException;
 
 /**
  * Writes a safetensors checkpoint (sharded like transformers, with its index) in bounded memory: the caller
- * declares every tensor up front, the writer lays out and pre-sizes each shard file and maps it, and worker
- * threads fill the {@link #segment} of each tensor concurrently. Everything goes to a hidden staging folder
- * beside the output; {@link #commit} flushes and renames it into place, and closing without commit deletes
- * it, so a half-written checkpoint is never visible under the output name.
+ * declares every tensor up front, the writer lays out and pre-sizes each shard file, and worker threads fill
+ * each tensor concurrently, either streaming byte ranges with {@link #write} (positioned writes, flushed to disk in
+ * the background while the job runs) or through a mapped {@link #segment} (for small or scattered writes).
+ * Everything goes to a hidden staging folder beside the output; {@link #commit} flushes and renames it into place,
+ * and closing without commit deletes it, so a half-written checkpoint is never visible under the output name.
  *
  * <pre>{@code
  * try (var w = CheckpointWriter.create(outDir, List.of(sourceDir), specs, Map.of("format", "pt"), maxShardBytes)) {
- *   w.segment("a.weight").copyFrom(src);   // from any thread, once per tensor
+ *   w.write("a.weight", 0, src);           // from any thread; ranges of one tensor may go to different threads
+ *   w.segment("b.weight").fill((byte) 0);  // or fill it mapped
  *   Files.copy(config, w.stagingDir().resolve("config.json"));
  *   w.commit();
  * }
@@ -51,9 +53,12 @@ public final class CheckpointWriter implements AutoCloseable {
   private final ShardPlan plan;
   private final Arena arena = Arena.ofShared();
   private final List<FileChannel> channels = new ArrayList<>();
-  private final List<MemorySegment> mappings = new ArrayList<>();
-  private final Map<String, MemorySegment> segments = new HashMap<>();
+  private final List<ShardHeader> headers = new ArrayList<>();
+  /** Shard files mapped for {@link #segment}, by shard number; mapped on first use. */
+  private final Map<Integer, MemorySegment> mappings = new ConcurrentHashMap<>();
+  private final Map<String, Location> locations = new HashMap<>();
   private final Set<String> handedOut = ConcurrentHashMap.newKeySet();
+  private final WriteBehind writeBehind = new WriteBehind(channels);
   private boolean committed;
   private volatile boolean closed;
 
@@ -104,7 +109,7 @@ public final class CheckpointWriter implements AutoCloseable {
     Path staging = OutputLocation.createStaging(out, headers.stream().mapToLong(ShardHeader::fileSize).sum());
     var writer = new CheckpointWriter(out, staging, ifExists, plan);
     try {
-      for (int i = 0; i < headers.size(); i++) writer.mapShard(plan.shards().get(i).fileName(), headers.get(i));
+      for (int i = 0; i < headers.size(); i++) writer.createShard(plan.shards().get(i).fileName(), headers.get(i));
       return writer;
     } catch (IOException | RuntimeException e) {
       writer.close();
@@ -113,30 +118,74 @@ public final class CheckpointWriter implements AutoCloseable {
     }
   }
 
-  private void mapShard(String fileName, ShardHeader header) throws IOException {
+  /** Where a tensor's bytes are: shard number, position in the shard file, size. */
+  private record Location(int shard, long position, long size) {}
+
+  private void createShard(String fileName, ShardHeader header) throws IOException {
     var channel = FileChannel.open(staging.resolve(fileName), StandardOpenOption.CREATE_NEW,
         StandardOpenOption.READ, StandardOpenOption.WRITE);
+    int shard = channels.size();
     channels.add(channel);
+    headers.add(header);
     var prefix = ByteBuffer.allocate((int) header.dataOffset()).order(ByteOrder.LITTLE_ENDIAN);
     prefix.putLong(header.json().length).put(header.json()).flip();
     while (prefix.hasRemaining()) channel.write(prefix, prefix.position());
-    MemorySegment file = channel.map(FileChannel.MapMode.READ_WRITE, 0, header.fileSize(), arena);
-    mappings.add(file);
+    if (header.dataBytes() > 0) channel.write(ByteBuffer.allocate(1), header.fileSize() - 1); // the full length
     for (TensorSpec t : header.order()) {
-      segments.put(t.name(), file.asSlice(header.dataOffset() + header.begins().get(t.name()), t.byteSize()));
+      locations.put(t.name(), new Location(shard, header.dataOffset() + header.begins().get(t.name()), t.byteSize()));
     }
   }
 
   /**
-   * The writable bytes of tensor {@code name} (little-endian, exactly its size), to be filled before
-   * {@link #commit}; slices of different tensors are disjoint, so threads may fill them concurrently.
+   * Writes {@code bytes} at byte {@code offset} of tensor {@code name} (little-endian); threads may write disjoint
+   * ranges concurrently. Bytes from native memory (mapped input, off-heap buffers) go to the file without a copy.
+   */
+  public void write(String name, long offset, MemorySegment bytes) {
+    Location at = location(name);
+    if (offset < 0 || offset > at.size() || bytes.byteSize() > at.size() - offset) {
+      throw new IndexOutOfBoundsException(name + ": writing " + bytes.byteSize() + " bytes at " + offset
+          + " overruns the tensor's " + at.size() + " bytes");
+    }
+    FileChannel channel = channels.get(at.shard());
+    long position = at.position() + offset;
+    // A ByteBuffer holds at most 2^31-1 bytes.
+    for (long done = 0; done < bytes.byteSize(); ) {
+      ByteBuffer buffer = bytes.asSlice(done, Math.min(bytes.byteSize() - done, 1L << 30)).asByteBuffer();
+      try {
+        while (buffer.hasRemaining()) done += channel.write(buffer, position + done);
+      } catch (IOException e) {
+        throw new VlmqException("cannot write " + name + " into " + staging + ": " + e.getMessage(), e);
+      }
+    }
+    writeBehind.written(bytes.byteSize());
+  }
+
+  /**
+   * The writable bytes of tensor {@code name} (little-endian, exactly its size), mapped from the shard file, to be
+   * filled before {@link #commit}; slices of different tensors are disjoint, so threads may fill them concurrently.
+   * For bulk data {@link #write} is faster: filling a fresh mapping faults in every page.
    */
   public MemorySegment segment(String name) {
-    MemorySegment s = segments.get(name);
-    if (s == null) throw new IllegalArgumentException("tensor was not declared: " + name);
+    Location at = location(name);
+    MemorySegment file = mappings.computeIfAbsent(at.shard(), this::map);
+    return file.asSlice(at.position(), at.size());
+  }
+
+  private Location location(String name) {
+    Location at = locations.get(name);
+    if (at == null) throw new IllegalArgumentException("tensor was not declared: " + name);
     if (closed) throw new IllegalStateException("writer for " + outDir + " is closed");
     handedOut.add(name);
-    return s;
+    return at;
+  }
+
+  private MemorySegment map(int shard) {
+    try {
+      return channels.get(shard).map(FileChannel.MapMode.READ_WRITE, 0, headers.get(shard).fileSize(), arena);
+    } catch (IOException e) {
+      throw new VlmqException("cannot map " + plan.shards().get(shard).fileName() + " in " + staging + ": "
+          + e.getMessage(), e);
+    }
   }
 
   /** The folder that becomes the output at commit: put the non-tensor files (config, tokenizer) here. */
@@ -155,7 +204,7 @@ public final class CheckpointWriter implements AutoCloseable {
 
   /**
    * Flushes every shard, writes the index when sharded and moves the staging folder to the output; then the
-   * segments are no longer usable. Every declared tensor must have had its segment requested.
+   * segments are no longer usable. Every declared tensor must have been written or had its segment requested.
    */
   public synchronized Path commit() {
     if (closed) throw new IllegalStateException("writer for " + outDir + " is closed");
@@ -164,9 +213,13 @@ public final class CheckpointWriter implements AutoCloseable {
     if (!unwritten.isEmpty()) throw new IllegalStateException("tensors never written: " + unwritten);
     refuseStrayWeights();
     try {
-      for (MemorySegment m : mappings) m.force();
+      writeBehind.close();
+      for (MemorySegment m : mappings.values()) m.force();
       arena.close();
-      for (FileChannel c : channels) c.close();
+      for (FileChannel c : channels) {
+        c.force(false);
+        c.close();
+      }
       if (plan.sharded()) writeIndex();
       OutputLocation.moveIntoPlace(staging, outDir, ifExists == IfExists.REPLACE);
       committed = true;
@@ -208,6 +261,11 @@ public final class CheckpointWriter implements AutoCloseable {
   public synchronized void close() {
     if (closed) return;
     closed = true;
+    try {
+      writeBehind.close();
+    } catch (IOException e) {
+      // Only a committed output must be on disk; this one is being deleted.
+    }
     if (arena.scope().isAlive()) arena.close();
     for (FileChannel c : channels) {
       try {
