@@ -20,7 +20,7 @@ import vlmq.VlmqException;
     mixinStandardHelpOptions = true,
     version = "vlmq 0.1.0",
     description = "Quantize vision-language models for vLLM and transformers while keeping vision native.",
-    subcommands = {InspectCommand.class, QuantizeCommand.class, EstimateCommand.class, CheckCommand.class, RepairCommand.class, ConvertCommand.class, RunCommand.class, CompareCommand.class, ForwardCommand.class, DemoCommand.class, SynthCommand.class},
+    subcommands = {InspectCommand.class, QuantizeCommand.class, EstimateCommand.class, CheckCommand.class, RepairCommand.class, ConvertCommand.class, RunCommand.class, CompareCommand.class, ForwardCommand.class, DemoCommand.class, SynthCommand.class, AotTrainingCommand.class},
     footer = {"", "Start with: vlmq demo"})
 public final class Main implements Callable<Integer> {
   @Spec CommandSpec spec;

@@ -37,6 +37,11 @@ import vlmq.VlmqException;
  * }</pre>
  */
 public final class CheckpointWriter implements AutoCloseable {
+  /** Per-thread buffer that mapped and heap bytes are written through; small enough to stay in cache. */
+  private static final long STAGING_BYTES = 1L << 20;
+  private static final ThreadLocal<MemorySegment> STAGING =
+      ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(STAGING_BYTES, 4096));
+
   /** huggingface_hub's default {@code max_shard_size} of "5GB". */
   public static final long DEFAULT_MAX_SHARD_BYTES = 5_000_000_000L;
 
@@ -138,7 +143,9 @@ public final class CheckpointWriter implements AutoCloseable {
 
   /**
    * Writes {@code bytes} at byte {@code offset} of tensor {@code name} (little-endian); threads may write disjoint
-   * ranges concurrently. Bytes from native memory (mapped input, off-heap buffers) go to the file without a copy.
+   * ranges concurrently. Off-heap bytes go to the file directly; mapped files (a checkpoint being copied) and heap
+   * arrays pass through a small per-thread buffer, which is several times faster for a mapped source than letting
+   * the kernel copy from the mapping.
    */
   public void write(String name, long offset, MemorySegment bytes) {
     Location at = location(name);
@@ -148,14 +155,23 @@ public final class CheckpointWriter implements AutoCloseable {
     }
     FileChannel channel = channels.get(at.shard());
     long position = at.position() + offset;
-    // A ByteBuffer holds at most 2^31-1 bytes.
-    for (long done = 0; done < bytes.byteSize(); ) {
-      ByteBuffer buffer = bytes.asSlice(done, Math.min(bytes.byteSize() - done, 1L << 30)).asByteBuffer();
-      try {
-        while (buffer.hasRemaining()) done += channel.write(buffer, position + done);
-      } catch (IOException e) {
-        throw new VlmqException("cannot write " + name + " into " + staging + ": " + e.getMessage(), e);
+    boolean direct = bytes.isNative() && !bytes.isMapped();
+    long chunk = direct ? 1L << 30 : STAGING_BYTES; // a ByteBuffer holds at most 2^31-1 bytes
+    try {
+      for (long done = 0; done < bytes.byteSize(); ) {
+        long length = Math.min(bytes.byteSize() - done, chunk);
+        MemorySegment part = bytes.asSlice(done, length);
+        if (!direct) part = STAGING.get().asSlice(0, length).copyFrom(part);
+        ByteBuffer buffer = part.asByteBuffer();
+        // The kernel serializes writes to a file anyway (inode lock), spinning the CPU of whoever waits; waiting
+        // here instead leaves that CPU to the other workers.
+        synchronized (channel) {
+          while (buffer.hasRemaining()) channel.write(buffer, position + done + buffer.position());
+        }
+        done += length;
       }
+    } catch (IOException e) {
+      throw new VlmqException("cannot write " + name + " into " + staging + ": " + e.getMessage(), e);
     }
     writeBehind.written(bytes.byteSize());
   }

@@ -84,4 +84,30 @@ class LinearLayoutTest {
     assertThatThrownBy(() -> LinearLayout.of(MLP, CompressionFormat.FLOAT_QUANTIZED, asymFp8, DType.BF16, 64, 128))
         .hasMessageContaining("asymmetric");
   }
+
+  @Test
+  void rowRangesOwnContiguousBytesOfEveryRowWiseTensor() {
+    var block = LinearLayout.of(MLP, Preset.FP8_BLOCK.format(), Preset.FP8_BLOCK.weights(), DType.BF16, 300, 256);
+    assertThat(block.rowOffset(LinearParam.WEIGHT, 128)).isEqualTo(128L * 256);
+    // scales [ceil(300/128), 2] bf16: rows [128, 256) own scale row 1; rows [256, 300) the partial last one
+    assertThat(block.rowOffset(LinearParam.WEIGHT_SCALE, 128)).isEqualTo(4);
+    assertThat(block.rowOffset(LinearParam.WEIGHT_SCALE, 256)).isEqualTo(8);
+    assertThat(block.rowOffset(LinearParam.WEIGHT_SCALE, 300)).isEqualTo(block.get(LinearParam.WEIGHT_SCALE).byteSize());
+
+    var asym = LinearLayout.of(MLP, Preset.W4A16_ASYM.format(), Preset.W4A16_ASYM.weights(), DType.BF16, 300, 256);
+    // int4 zero points packed along dim 0: 8 rows per int32 word, 2 groups per row of words
+    assertThat(asym.rowOffset(LinearParam.WEIGHT_ZERO_POINT, 8)).isEqualTo(2L * 4);
+    assertThat(asym.rowOffset(LinearParam.WEIGHT_ZERO_POINT, 300))
+        .isEqualTo(asym.get(LinearParam.WEIGHT_ZERO_POINT).byteSize());
+    assertThat(asym.rowOffset(LinearParam.WEIGHT_PACKED, 3)).isEqualTo(3L * 32 * 4);
+    assertThat(asym.rowOffset(LinearParam.WEIGHT_SCALE, 3)).isEqualTo(3L * 2 * 2);
+    assertThat(asym.rowWise(LinearParam.WEIGHT_SHAPE)).isFalse();
+    assertThatThrownBy(() -> asym.rowOffset(LinearParam.WEIGHT_SHAPE, 0)).isInstanceOf(IllegalArgumentException.class);
+
+    var nvfp4 = LinearLayout.of(MLP, Preset.NVFP4A16.format(), Preset.NVFP4A16.weights(), DType.BF16, 64, 256);
+    assertThat(nvfp4.rowWise(LinearParam.WEIGHT_GLOBAL_SCALE)).isFalse();
+    assertThat(nvfp4.rowOffset(LinearParam.WEIGHT_SCALE, 5)).isEqualTo(5L * 16);
+    var perTensor = LinearLayout.of(MLP, Preset.FP8.format(), Preset.FP8.weights(), DType.BF16, 64, 256);
+    assertThat(perTensor.rowWise(LinearParam.WEIGHT_SCALE)).isFalse();
+  }
 }

@@ -269,4 +269,53 @@ class CheckpointWriterTest {
       return list.map(p -> p.getFileName().toString()).sorted().toList();
     }
   }
+
+  @Test
+  void writesRangesFromMappedHeapAndNativeMemoryConcurrently() throws Exception {
+    var specs = List.of(new TensorSpec("a", DType.U8, new long[] {3_000_001}), new TensorSpec("b", DType.U8, new long[] {5}),
+        new TensorSpec("c", DType.F32, new long[] {2}));
+    var expected = new byte[3_000_001];
+    new Random(7).nextBytes(expected);
+    Path source = Files.write(Files.createDirectories(tmp.resolve("src")).resolve("source.bin"), expected);
+    Path out = tmp.resolve("out");
+    try (var channel = java.nio.channels.FileChannel.open(source);
+        var arena = java.lang.foreign.Arena.ofShared();
+        var w = CheckpointWriter.create(out, List.of(source.getParent()), specs, PT,
+            CheckpointWriter.DEFAULT_MAX_SHARD_BYTES);
+        var pool = Executors.newFixedThreadPool(4)) {
+      MemorySegment mapped = channel.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, 0, expected.length, arena);
+      long piece = 700_001; // not a multiple of the 1 MiB staging buffer, nor of pages
+      var futures = new ArrayList<java.util.concurrent.Future<?>>();
+      for (long off = 0; off < expected.length; off += piece) {
+        long o = off, n = Math.min(piece, expected.length - off);
+        futures.add(pool.submit(() -> w.write("a", o, mapped.asSlice(o, n))));
+      }
+      for (var f : futures) f.get();
+      w.write("b", 1, MemorySegment.ofArray(new byte[] {1, 2, 3, 4}));
+      MemorySegment c = arena.allocate(8);
+      c.set(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 4, 2.5f);
+      w.write("c", 0, c);
+      w.segment("b").set(ValueLayout.JAVA_BYTE, 0, (byte) 9); // a mapped segment and writes mix
+      w.commit();
+    }
+    try (var ckpt = Checkpoint.open(out)) {
+      assertThat(ckpt.find("a").orElseThrow().data().toArray(ValueLayout.JAVA_BYTE)).isEqualTo(expected);
+      assertThat(ckpt.find("b").orElseThrow().data().toArray(ValueLayout.JAVA_BYTE)).containsExactly(9, 1, 2, 3, 4);
+      assertThat(ckpt.find("c").orElseThrow().data().toArray(ValueLayout.JAVA_BYTE))
+          .containsExactly(0, 0, 0, 0, 0, 0, 0x20, 0x40);
+    }
+  }
+
+  @Test
+  void refusesWritesOutsideTheTensor() {
+    var specs = List.of(new TensorSpec("a", DType.U8, new long[] {4}));
+    try (var w = CheckpointWriter.create(tmp.resolve("out"), List.of(tmp.resolve("src")), specs, PT, 100)) {
+      assertThatThrownBy(() -> w.write("a", 2, MemorySegment.ofArray(new byte[3])))
+          .isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("a: writing 3 bytes at 2");
+      assertThatThrownBy(() -> w.write("a", -1, MemorySegment.ofArray(new byte[1])))
+          .isInstanceOf(IndexOutOfBoundsException.class);
+      assertThatThrownBy(() -> w.write("nope", 0, MemorySegment.ofArray(new byte[1])))
+          .isInstanceOf(IllegalArgumentException.class);
+    }
+  }
 }
