@@ -59,11 +59,12 @@ public final class CheckpointWriter implements AutoCloseable {
   private final Arena arena = Arena.ofShared();
   private final List<FileChannel> channels = new ArrayList<>();
   private final List<ShardHeader> headers = new ArrayList<>();
+  private final List<Path> files = new ArrayList<>();
   /** Shard files mapped for {@link #segment}, by shard number; mapped on first use. */
   private final Map<Integer, MemorySegment> mappings = new ConcurrentHashMap<>();
   private final Map<String, Location> locations = new HashMap<>();
   private final Set<String> handedOut = ConcurrentHashMap.newKeySet();
-  private final WriteBehind writeBehind = new WriteBehind(channels);
+  private final WriteBehind writeBehind = new WriteBehind(channels, files);
   private boolean committed;
   private volatile boolean closed;
 
@@ -127,10 +128,12 @@ public final class CheckpointWriter implements AutoCloseable {
   private record Location(int shard, long position, long size) {}
 
   private void createShard(String fileName, ShardHeader header) throws IOException {
-    var channel = FileChannel.open(staging.resolve(fileName), StandardOpenOption.CREATE_NEW,
-        StandardOpenOption.READ, StandardOpenOption.WRITE);
+    Path file = staging.resolve(fileName);
+    var channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+        StandardOpenOption.WRITE);
     int shard = channels.size();
     channels.add(channel);
+    files.add(file);
     headers.add(header);
     var prefix = ByteBuffer.allocate((int) header.dataOffset()).order(ByteOrder.LITTLE_ENDIAN);
     prefix.putLong(header.json().length).put(header.json()).flip();
@@ -232,9 +235,10 @@ public final class CheckpointWriter implements AutoCloseable {
       writeBehind.close();
       for (MemorySegment m : mappings.values()) m.force();
       arena.close();
-      for (FileChannel c : channels) {
-        c.force(false);
-        c.close();
+      for (int i = 0; i < channels.size(); i++) {
+        channels.get(i).force(false);
+        channels.get(i).close();
+        PageCache.release(files.get(i));
       }
       if (plan.sharded()) writeIndex();
       OutputLocation.moveIntoPlace(staging, outDir, ifExists == IfExists.REPLACE);

@@ -2,25 +2,30 @@ package vlmq.io.safetensors;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
  * Keeps the disk busy while a checkpoint is still being written: once enough bytes have been written since the last
  * flush, a background thread flushes the files, so the flush before the rename waits only for the tail instead of
- * the whole checkpoint (the kernel alone would start writing back only when a tenth of memory is dirty).
+ * the whole checkpoint (the kernel alone would start writing back only when a tenth of memory is dirty). Flushed
+ * pages are then released from the page cache ({@link PageCache}), so the writes recycle them.
  */
 final class WriteBehind implements AutoCloseable {
   /** Flushing more often costs syscalls; less often leaves more for the final flush. */
   private static final long FLUSH_BYTES = 128L << 20;
 
   private final List<FileChannel> channels;
+  private final List<Path> files;
   private long pending;
   private boolean closed;
   private Thread thread;
   private IOException failure;
 
-  WriteBehind(List<FileChannel> channels) {
+  /** {@code files[i]} is the file {@code channels[i]} writes; both lists may grow until the first write. */
+  WriteBehind(List<FileChannel> channels, List<Path> files) {
     this.channels = channels;
+    this.files = files;
   }
 
   /** Records {@code bytes} written to the files; may wake the flushing thread. */
@@ -47,7 +52,10 @@ final class WriteBehind implements AutoCloseable {
         pending = 0;
       }
       try {
-        for (FileChannel c : channels) c.force(false);
+        for (int i = 0; i < channels.size(); i++) {
+          channels.get(i).force(false);
+          PageCache.release(files.get(i));
+        }
       } catch (IOException e) {
         // The error is reported by close: Linux reports a writeback error to one fsync per file description only.
         synchronized (this) {
