@@ -1,6 +1,7 @@
 package vlmq.bench;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
@@ -42,12 +43,17 @@ public final class SyntheticCheckpoint {
          ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, threads))) {
       List<Future<?>> jobs = new ArrayList<>();
       long chunkIndex = 0;
+      ThreadLocal<MemorySegment> buffers = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CHUNK_BYTES));
       for (TensorSpec s : specs) {
-        MemorySegment dst = writer.segment(s.name());
         for (long off = 0; off < s.byteSize(); off += CHUNK_BYTES) {
           long from = off, to = Math.min(s.byteSize(), off + CHUNK_BYTES), chunkSeed = seed * 1_000_003L + chunkIndex++;
-          jobs.add(pool.submit(() -> fill(dst, from, to, chunkSeed)));
+          jobs.add(pool.submit(() -> {
+            MemorySegment chunk = buffers.get().asSlice(0, to - from);
+            fill(chunk, chunkSeed);
+            writer.write(s.name(), from, chunk);
+          }));
         }
+        if (s.byteSize() == 0) writer.write(s.name(), 0, MemorySegment.NULL);
       }
       for (Future<?> f : jobs) f.get();
       Files.copy(configJson, writer.stagingDir().resolve("config.json"));
@@ -78,9 +84,9 @@ public final class SyntheticCheckpoint {
   }
 
   /** Triangular noise in (-0.05, 0.05) from a xorshift generator; bf16 values, little-endian. */
-  private static void fill(MemorySegment dst, long from, long to, long seed) {
+  private static void fill(MemorySegment dst, long seed) {
     long x = seed | 1;
-    for (long off = from; off < to; off += 2) {
+    for (long off = 0; off < dst.byteSize(); off += 2) {
       x ^= x << 13;
       x ^= x >>> 7;
       x ^= x << 17;

@@ -237,8 +237,12 @@ public final class Convert {
       var tensor = src.checkpoint.find(from.name()).orElseThrow();
       removed.add(from.name());
       added.add(to);
-      fills.put(to.name(), toModelOpt ? out -> link.toModelOpt(tensor.data(), out)
-          : out -> link.toCompressedTensors(tensor.data(), out));
+      if (link.transform() == ModelOptLayout.Transform.COPY && tensor.byteSize() == to.byteSize()) {
+        fills.put(to.name(), new Rewrite.Copy(tensor));
+      } else {
+        fills.put(to.name(), toModelOpt ? out -> link.toModelOpt(tensor.data(), out)
+            : out -> link.toCompressedTensors(tensor.data(), out));
+      }
     }
     rewrite.replace(removed, added, fills);
   }

@@ -27,6 +27,17 @@ final class Rewrite {
     void into(MemorySegment out);
   }
 
+  /**
+   * A source tensor's bytes unchanged: streamed into the output file rather than filled through a mapping, which is
+   * several times faster for the weights that make up most of a checkpoint.
+   */
+  record Copy(Tensor source) implements Fill {
+    @Override
+    public void into(MemorySegment out) {
+      MemorySegment.copy(source.data(), 0, out, 0, source.byteSize());
+    }
+  }
+
   /** Config files a repair or conversion writes itself rather than copying. */
   static final Set<String> CONFIG_FILES = Set.of("config.json", "hf_quant_config.json");
 
@@ -39,14 +50,14 @@ final class Rewrite {
     this.source = source;
     for (var t : source.tensors()) {
       specs.put(t.name(), new TensorSpec(t.name(), t.dtype(), t.shape()));
-      fills.put(t.name(), out -> MemorySegment.copy(t.data(), 0, out, 0, t.byteSize()));
+      fills.put(t.name(), new Copy(t));
     }
   }
 
   /** Copies {@code t} unchanged under {@code name} (its own name, or a new one), in place of {@code t}. */
   void copy(Tensor t, String name) {
     replace(List.of(t.name()), List.of(new TensorSpec(name, t.dtype(), t.shape())),
-        Map.of(name, out -> MemorySegment.copy(t.data(), 0, out, 0, t.byteSize())));
+        Map.of(name, new Copy(t)));
   }
 
   void drop(String name) {
@@ -91,7 +102,10 @@ final class Rewrite {
   Path write(Path output, Consumer<Path> configs) {
     try (var writer = CheckpointWriter.create(output, List.of(source.dir()), specs(), source.metadata(),
         CheckpointWriter.DEFAULT_MAX_SHARD_BYTES)) {
-      for (var spec : specs.values()) fills.get(spec.name()).into(writer.segment(spec.name()));
+      for (var spec : specs.values()) {
+        if (fills.get(spec.name()) instanceof Copy copy) writer.write(spec.name(), 0, copy.source().data());
+        else fills.get(spec.name()).into(writer.segment(spec.name()));
+      }
       copyOtherFiles(source.dir(), writer.stagingDir());
       configs.accept(writer.stagingDir());
       return writer.commit();
