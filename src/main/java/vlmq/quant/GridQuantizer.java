@@ -165,8 +165,7 @@ abstract sealed class GridQuantizer implements WeightQuantizer permits Fp8Quanti
           + ") on multiples of " + align);
     for (LayoutTensor t : layout.tensors()) {
       MemorySegment seg = out.get(t.param());
-      long bytes = layout.rowWise(t.param()) ? layout.rowOffset(t.param(), r1) - layout.rowOffset(t.param(), r0)
-          : t.byteSize();
+      long bytes = layout.bytesOf(t.param(), r0, r1).size();
       if (seg == null || seg.byteSize() < bytes)
         throw new IllegalArgumentException(t.name() + ": no output segment of " + bytes + " bytes for rows [" + r0
             + ", " + r1 + ")");

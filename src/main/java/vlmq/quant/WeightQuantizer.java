@@ -61,14 +61,13 @@ public sealed interface WeightQuantizer permits GridQuantizer {
     LinearLayout l = layout();
     Map<LinearParam, MemorySegment> windows = new EnumMap<>(LinearParam.class);
     outputs.forEach((param, whole) -> {
-      if (!l.has(param) || !l.rowWise(param) || whole.byteSize() < l.get(param).byteSize()) {
-        windows.put(param, whole);
+      if (!l.has(param) || whole.byteSize() < l.get(param).byteSize()) {
+        windows.put(param, whole); // quantizeWindow names what is missing
       } else {
         // A range quantizeWindow refuses still gets (empty) windows, so its error is the one reported.
         long first = Math.clamp(r0, 0, l.rows());
-        long from = l.rowOffset(param, first);
-        long to = l.rowOffset(param, Math.clamp(r1, first, l.rows()));
-        windows.put(param, whole.asSlice(from, to - from));
+        var bytes = l.bytesOf(param, first, Math.clamp(r1, first, l.rows()));
+        windows.put(param, whole.asSlice(bytes.from(), bytes.size()));
       }
     });
     quantizeWindow(src, stats, r0, r1, windows);

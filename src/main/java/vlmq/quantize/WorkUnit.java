@@ -2,10 +2,10 @@ package vlmq.quantize;
 
 import java.lang.foreign.MemorySegment;
 import java.util.EnumMap;
-import java.util.List;
 import java.util.Map;
 import vlmq.format.compressedtensors.LayoutTensor;
 import vlmq.format.compressedtensors.LinearLayout;
+import vlmq.format.compressedtensors.LinearLayout.ByteRange;
 import vlmq.format.compressedtensors.LinearParam;
 import vlmq.io.safetensors.CheckpointWriter;
 import vlmq.quant.TensorStats;
@@ -52,33 +52,26 @@ sealed interface WorkUnit {
     @Override
     public void run() {
       LinearLayout layout = quantizer.layout();
-      List<LayoutTensor> tensors = layout.tensors();
-      long[] from = new long[tensors.size()];
-      long[] to = new long[tensors.size()];
+      Map<LinearParam, ByteRange> bytes = new EnumMap<>(LinearParam.class);
       long buffered = 0;
-      for (int i = 0; i < tensors.size(); i++) {
-        LinearParam p = tensors.get(i).param();
-        boolean rowWise = layout.rowWise(p);
-        from[i] = rowWise ? layout.rowOffset(p, r0) : 0;
-        to[i] = rowWise ? layout.rowOffset(p, r1) : tensors.get(i).byteSize();
-        if (targets.get(p) instanceof Target.Tensor) buffered += UnitBuffer.aligned(to[i] - from[i]);
+      for (LayoutTensor t : layout.tensors()) {
+        ByteRange range = layout.bytesOf(t.param(), r0, r1);
+        bytes.put(t.param(), range);
+        if (targets.get(t.param()) instanceof Target.Tensor) buffered += UnitBuffer.aligned(range.size());
       }
       UnitBuffer buffer = UnitBuffer.reserve(buffered);
       Map<LinearParam, MemorySegment> windows = new EnumMap<>(LinearParam.class);
-      for (int i = 0; i < tensors.size(); i++) {
-        LinearParam p = tensors.get(i).param();
-        windows.put(p, switch (targets.get(p)) {
-          case Target.Tensor t -> buffer.take(to[i] - from[i]);
-          case Target.Buffer b -> b.whole().asSlice(from[i], to[i] - from[i]);
-        });
-      }
+      bytes.forEach((p, range) -> windows.put(p, switch (targets.get(p)) {
+        case Target.Tensor t -> buffer.take(range.size());
+        case Target.Buffer b -> b.whole().asSlice(range.from(), range.size());
+      }));
       quantizer.quantizeWindow(src, stats, r0, r1, windows);
-      for (int i = 0; i < tensors.size(); i++) {
-        LinearParam p = tensors.get(i).param();
+      bytes.forEach((p, range) -> {
+        // tensor-wide outputs are written by the unit that starts at row 0
         if (targets.get(p) instanceof Target.Tensor t && (layout.rowWise(p) || r0 == 0)) {
-          writer.write(t.name(), from[i], windows.get(p));
+          writer.write(t.name(), range.from(), windows.get(p));
         }
-      }
+      });
     }
   }
 }

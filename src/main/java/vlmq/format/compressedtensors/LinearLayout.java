@@ -122,6 +122,22 @@ public record LinearLayout(String prefix, CompressionFormat format, Quantization
     };
   }
 
+  /** Bytes {@code [from, to)} of a tensor. */
+  public record ByteRange(long from, long to) {
+    public long size() {
+      return to - from;
+    }
+  }
+
+  /**
+   * The bytes of {@code param}'s tensor that a call for rows {@code [r0, r1)} writes: the rows' part of a
+   * {@link #rowWise} parameter, else the whole (tensor-wide) tensor.
+   */
+  public ByteRange bytesOf(LinearParam param, long r0, long r1) {
+    return rowWise(param) ? new ByteRange(rowOffset(param, r0), rowOffset(param, r1))
+        : new ByteRange(0, get(param).byteSize());
+  }
+
   /**
    * Where the bytes of weight row {@code row} begin in {@code param}'s tensor, for a {@link #rowWise} parameter and a
    * row on a row alignment boundary (a block height, a packed zero-point line) or {@code rows}, which gives the
