@@ -115,7 +115,7 @@ abstract sealed class GridQuantizer implements WeightQuantizer permits Fp8Quanti
         Arrays.fill(min, Float.POSITIVE_INFINITY);
         Arrays.fill(max, Float.NEGATIVE_INFINITY);
         for (long r = b0; r < b1; r++) {
-          model.read(kernels, src, r * rowBytes, x, cols);
+          model.read(kernels, src, (r - r0) * rowBytes, x, cols);
           unitRanges(x, rowMin, rowMax);
           for (int u = 0; u < units; u++) {
             min[u] = Math.min(min[u], rowMin[u]);
@@ -125,7 +125,7 @@ abstract sealed class GridQuantizer implements WeightQuantizer permits Fp8Quanti
         enc.scales(min, max, (b0 - r0) / bandRows);
       }
       for (long r = b0; r < b1; r++) {
-        model.read(kernels, src, r * rowBytes, x, cols);
+        model.read(kernels, src, (r - r0) * rowBytes, x, cols);
         if (strategy != Strategy.BLOCK && strategy != Strategy.TENSOR) {
           unitRanges(x, min, max);
           enc.scales(min, max, r - r0);
@@ -153,16 +153,16 @@ abstract sealed class GridQuantizer implements WeightQuantizer permits Fp8Quanti
 
   private void check(MemorySegment src, TensorStats stats, long r0, long r1, Map<LinearParam, MemorySegment> out) {
     String what = layout.prefix() + ".weight";
-    long need = rows * cols * model.bytes();
-    if (src.byteSize() < need)
-      throw new IllegalArgumentException(
-          what + ": source holds " + src.byteSize() + " bytes, the weight needs " + need);
     if (needsTensorStats() && stats == TensorStats.NONE)
       throw new IllegalArgumentException(what + ": strategy " + strategy.json() + " needs TensorStats.measure(...)");
     int align = rowAlignment();
     if (r0 < 0 || r1 > rows || r0 > r1 || r0 % align != 0 || (r1 % align != 0 && r1 != rows))
       throw new IllegalArgumentException(what + ": row range [" + r0 + ", " + r1 + ") is not within [0, " + rows
           + ") on multiples of " + align);
+    long need = (r1 - r0) * cols * model.bytes();
+    if (src.byteSize() < need)
+      throw new IllegalArgumentException(what + ": source holds " + src.byteSize() + " bytes, rows [" + r0 + ", " + r1
+          + ") need " + need);
     for (LayoutTensor t : layout.tensors()) {
       MemorySegment seg = out.get(t.param());
       long bytes = layout.bytesOf(t.param(), r0, r1).size();

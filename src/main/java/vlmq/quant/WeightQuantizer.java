@@ -70,15 +70,24 @@ public sealed interface WeightQuantizer permits GridQuantizer {
         windows.put(param, whole.asSlice(bytes.from(), bytes.size()));
       }
     });
-    quantizeWindow(src, stats, r0, r1, windows);
+    long rowBytes = l.weightDtype().byteSize(l.cols());
+    if (src.byteSize() < l.rows() * rowBytes) {
+      throw new IllegalArgumentException(l.prefix() + ".weight: source holds " + src.byteSize()
+          + " bytes, the weight needs " + l.rows() * rowBytes);
+    }
+    long first = Math.clamp(r0, 0, l.rows());
+    quantizeWindow(src.asSlice(first * rowBytes, (Math.clamp(r1, first, l.rows()) - first) * rowBytes), stats, r0, r1,
+        windows);
   }
 
   /**
-   * As {@link #quantizeRows}, but each {@link LinearLayout#rowWise} output holds only the rows' bytes
-   * ({@code windows.get(p)} byte 0 is byte {@code layout().rowOffset(p, r0)} of the tensor), so a caller can stream
-   * a row range's output through a small buffer; tensor-wide outputs are whole and written when {@code r0 == 0}.
+   * As {@link #quantizeRows}, but on windows, so a caller can stream a row range through small buffers:
+   * {@code srcRows} holds only rows {@code [r0, r1)} of the weight, each {@link LinearLayout#rowWise} output only the
+   * rows' bytes ({@code windows.get(p)} byte 0 is byte {@code layout().rowOffset(p, r0)} of the tensor); tensor-wide
+   * outputs are whole and written when {@code r0 == 0}.
    */
-  void quantizeWindow(MemorySegment src, TensorStats stats, long r0, long r1, Map<LinearParam, MemorySegment> windows);
+  void quantizeWindow(MemorySegment srcRows, TensorStats stats, long r0, long r1,
+      Map<LinearParam, MemorySegment> windows);
 
   /** Quantizes the whole weight in one thread: the stats pass when needed, then all rows. */
   default void quantize(MemorySegment src, Map<LinearParam, MemorySegment> outputs) {

@@ -175,8 +175,7 @@ public final class QuantizeJob {
     progress.start("measure", needed.stream().mapToLong(Tensor::byteSize).sum(), needed.size());
     AtomicInteger done = new AtomicInteger();
     runAll(pool, needed.stream().map(t -> (Runnable) () -> {
-      LinearLayout l = layouts.get(t);
-      stats.put(t, TensorStats.measure(t.data(), l.weightDtype(), l.rows(), l.cols()));
+      stats.put(t, measure(t, layouts.get(t)));
       progress.advance(t.byteSize(), done.incrementAndGet());
     }).toList());
     progress.finish();
@@ -193,6 +192,21 @@ public final class QuantizeJob {
     return stats;
   }
 
+  /** {@link TensorStats#measure} over the tensor read in unit-sized row bands, as the quantize pass reads it. */
+  private static TensorStats measure(Tensor t, LinearLayout l) {
+    long bytesPerRow = t.byteSize() / l.rows();
+    long bandRows = Math.max(1, UNIT_BYTES / bytesPerRow);
+    TensorStats stats = null;
+    for (long r0 = 0; r0 < l.rows(); r0 += bandRows) {
+      long rows = Math.min(bandRows, l.rows() - r0);
+      MemorySegment band = UnitBuffer.reserve(rows * bytesPerRow).take(rows * bytesPerRow);
+      t.read(r0 * bytesPerRow, band);
+      TensorStats s = TensorStats.measure(band, l.weightDtype(), rows, l.cols());
+      stats = stats == null ? s : TensorStats.union(stats, s);
+    }
+    return stats;
+  }
+
   private static List<WorkUnit> units(List<Tensor> tensors, Map<Tensor, ModuleDecision> modules, OutputLayout format,
       Map<Tensor, TensorStats> stats, CheckpointWriter writer) {
     List<WorkUnit> units = new ArrayList<>();
@@ -202,12 +216,11 @@ public final class QuantizeJob {
       ModuleDecision module = modules.get(t);
       Runnable finish = () -> {};
       if (module == null) {
-        MemorySegment src = t.data();
         long size = t.byteSize();
         long pieces = Math.max(1, Math.ceilDiv(size, UNIT_BYTES)); // an empty tensor is still one (empty) unit
         for (long i = 0; i < pieces; i++) {
           long off = i * UNIT_BYTES;
-          mine.add(new WorkUnit.Copy(src, writer, t.name(), off, Math.min(UNIT_BYTES, size - off), completion));
+          mine.add(new WorkUnit.Copy(t, writer, off, Math.min(UNIT_BYTES, size - off), completion));
         }
       } else {
         LinearLayout layout = module.layout();
@@ -221,7 +234,7 @@ public final class QuantizeJob {
         long step = Math.max(align, (UNIT_BYTES / Math.max(1, bytesPerRow)) / align * align);
         TensorStats s = stats.getOrDefault(t, TensorStats.NONE);
         for (long r0 = 0; r0 < rows; r0 += step) {
-          mine.add(new WorkUnit.Quantize(q, t.data(), s, r0, Math.min(rows, r0 + step), bytesPerRow, targets, writer,
+          mine.add(new WorkUnit.Quantize(q, t, s, r0, Math.min(rows, r0 + step), bytesPerRow, targets, writer,
               completion));
         }
       }

@@ -49,6 +49,11 @@ public final class Checkpoint implements AutoCloseable {
     public MemorySegment data() {
       return file.data(info);
     }
+
+    /** Copies bytes {@code [offset, offset + dst.byteSize())} into {@code dst}; see {@link SafetensorsFile#read}. */
+    public void read(long offset, MemorySegment dst) {
+      file.read(info, offset, dst);
+    }
   }
 
   private final Path dir;
