@@ -48,6 +48,26 @@ class SafetensorsFileTest {
   }
 
   @Test
+  void positionedReadsGiveTheMappedBytes() {
+    var expected = Fixtures.expected("single");
+    try (var file = SafetensorsFile.open(Fixtures.root().resolve("single/model.safetensors"))) {
+      for (TensorSpec spec : Fixtures.specs(expected)) {
+        TensorInfo t = file.find(spec.name()).orElseThrow();
+        byte[] want = Fixtures.bytes(expected, spec.name());
+        for (long from = 0; from <= t.byteSize(); from += Math.max(1, t.byteSize() / 3)) {
+          MemorySegment part = MemorySegment.ofArray(new byte[(int) (t.byteSize() - from)]);
+          file.read(t, from, part);
+          assertThat(part.toArray(ValueLayout.JAVA_BYTE)).as(spec.name() + " from " + from)
+              .isEqualTo(java.util.Arrays.copyOfRange(want, (int) from, want.length));
+        }
+      }
+      TensorInfo f4 = file.find("f4").orElseThrow();
+      assertThatThrownBy(() -> file.read(f4, 1, MemorySegment.ofArray(new byte[(int) f4.byteSize()])))
+          .isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("f4: reading");
+    }
+  }
+
+  @Test
   void readsLittleEndianValues() {
     var header = "{\"x\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}";
     byte[] data = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putFloat(1.5f).putFloat(-2f).array();
