@@ -50,11 +50,13 @@ printf '%-12s %8s %8s %9s %10s %10s %9s %9s %8s\n' scheme wall_s GB/s out_GB pea
 for scheme in $schemes; do
   out=$work/out-$scheme
   rm -rf "$out"
-  sync   # deleting gigabytes queues discards and journal work; let it finish outside the timings, for both runs
+  # Deleting gigabytes queues discards and journal work, and the disk of a cloud VM needs a moment after a burst:
+  # let both settle outside the timings, before each run and each floor alike.
+  sync; sleep "${SETTLE:-5}"
   read -r secs rss anon < <(measure "$root/vlmq" quantize "$in" -o "$out" --scheme "$scheme" --threads "$threads")
   out_bytes=$(du -cb "$out"/*.safetensors | tail -1 | cut -f1)
   rm -rf "$out"
-  sync
+  sync; sleep "${SETTLE:-5}"
   # Copy floor: read the input once, then write an output-sized file and fsync it.
   floor_start=$(date +%s.%N)
   cat "$in"/*.safetensors > /dev/null
