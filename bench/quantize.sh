@@ -18,19 +18,24 @@ calc() { awk "BEGIN { print $* }"; }
 # Runs "$@" in the background, polling /proc for the peak resident and peak anonymous memory; prints
 # "<seconds> <peak RSS kB> <peak anon kB>". ./vlmq execs the JVM, so the PID stays the same.
 measure() {
-  local start end pid rss anon peak_rss=0 peak_anon=0
+  local start end pid peak_rss=0 peak_anon=0
   start=$(date +%s.%N)
   "$@" > "$work/last.log" 2>&1 &
   pid=$!
+  # Bash builtins only (even the sleep is a read timeout on a pipe that never delivers): forking awk and sleep 20
+  # times a second cost the measured run a good part of one of the 2 cores.
+  local key value _ nap
+  exec {nap}<> <(:)
   while kill -0 "$pid" 2>/dev/null; do
-    if [ -r /proc/$pid/status ]; then
-      rss=$(awk '/^VmHWM:/ {print $2}' /proc/$pid/status 2>/dev/null || echo 0)
-      anon=$(awk '/^RssAnon:/ {print $2}' /proc/$pid/status 2>/dev/null || echo 0)
-      [ "${rss:-0}" -gt "$peak_rss" ] && peak_rss=$rss
-      [ "${anon:-0}" -gt "$peak_anon" ] && peak_anon=$anon
-    fi
-    sleep 0.05
+    while read -r key value _; do
+      case $key in
+        VmHWM:) [ "$value" -gt "$peak_rss" ] && peak_rss=$value ;;
+        RssAnon:) [ "$value" -gt "$peak_anon" ] && peak_anon=$value ;;
+      esac
+    done < /proc/$pid/status 2>/dev/null || true
+    read -rt 0.05 -u "$nap" _ || true
   done
+  exec {nap}>&-
   wait "$pid" || { cat "$work/last.log" >&2; echo "bench: command failed: $*" >&2; exit 1; }
   end=$(date +%s.%N)
   echo "$(calc "$end - $start") $peak_rss $peak_anon"
