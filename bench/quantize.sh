@@ -27,12 +27,12 @@ measure() {
   local key value _ nap
   exec {nap}<> <(:)
   while kill -0 "$pid" 2>/dev/null; do
-    while read -r key value _; do
-      case $key in
-        VmHWM:) [ "$value" -gt "$peak_rss" ] && peak_rss=$value ;;
-        RssAnon:) [ "$value" -gt "$peak_anon" ] && peak_anon=$value ;;
-      esac
-    done < /proc/$pid/status 2>/dev/null || true
+    { while read -r key value _; do
+        case $key in
+          VmHWM:) [ "$value" -gt "$peak_rss" ] && peak_rss=$value ;;
+          RssAnon:) [ "$value" -gt "$peak_anon" ] && peak_anon=$value ;;
+        esac
+      done < /proc/$pid/status; } 2>/dev/null || true   # the process may have just exited
     read -rt 0.05 -u "$nap" _ || true
   done
   exec {nap}>&-

@@ -59,25 +59,23 @@ public sealed interface WeightQuantizer permits GridQuantizer {
   default void quantizeRows(MemorySegment src, TensorStats stats, long r0, long r1,
       Map<LinearParam, MemorySegment> outputs) {
     LinearLayout l = layout();
-    Map<LinearParam, MemorySegment> windows = new EnumMap<>(LinearParam.class);
-    outputs.forEach((param, whole) -> {
-      if (!l.has(param) || whole.byteSize() < l.get(param).byteSize()) {
-        windows.put(param, whole); // quantizeWindow names what is missing
-      } else {
-        // A range quantizeWindow refuses still gets (empty) windows, so its error is the one reported.
-        long first = Math.clamp(r0, 0, l.rows());
-        var bytes = l.bytesOf(param, first, Math.clamp(r1, first, l.rows()));
-        windows.put(param, whole.asSlice(bytes.from(), bytes.size()));
-      }
-    });
     long rowBytes = l.weightDtype().byteSize(l.cols());
     if (src.byteSize() < l.rows() * rowBytes) {
       throw new IllegalArgumentException(l.prefix() + ".weight: source holds " + src.byteSize()
           + " bytes, the weight needs " + l.rows() * rowBytes);
     }
+    // A range quantizeWindow refuses still gets (empty) windows, so its error is the one reported.
     long first = Math.clamp(r0, 0, l.rows());
-    quantizeWindow(src.asSlice(first * rowBytes, (Math.clamp(r1, first, l.rows()) - first) * rowBytes), stats, r0, r1,
-        windows);
+    long end = Math.clamp(r1, first, l.rows());
+    Map<LinearParam, MemorySegment> windows = new EnumMap<>(LinearParam.class);
+    for (var t : l.tensors()) {
+      MemorySegment whole = outputs.get(t.param());
+      if (whole == null || whole.byteSize() < t.byteSize())
+        throw new IllegalArgumentException(t.name() + ": no output segment of " + t.byteSize() + " bytes");
+      var bytes = l.bytesOf(t.param(), first, end);
+      windows.put(t.param(), whole.asSlice(bytes.from(), bytes.size()));
+    }
+    quantizeWindow(src.asSlice(first * rowBytes, (end - first) * rowBytes), stats, r0, r1, windows);
   }
 
   /**

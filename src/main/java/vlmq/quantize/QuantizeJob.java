@@ -43,7 +43,8 @@ import vlmq.recipe.Strategy;
  */
 public final class QuantizeJob {
   /** Work units aim at this many source bytes so threads stay balanced without flooding the queue. */
-  private static final long UNIT_BYTES = 8L << 20;
+  private static final long MAX_UNIT_BYTES = 8L << 20;
+  private static final long MIN_UNIT_BYTES = 256L << 10;
 
   public record Request(Path input, Path output, Recipe recipe, boolean quantizeVision, long maxShardBytes, int threads,
       CheckpointFormat format) {
@@ -137,8 +138,9 @@ public final class QuantizeJob {
          })) {
       Map<Tensor, LinearLayout> layouts = new LinkedHashMap<>();
       modules.forEach((t, d) -> layouts.put(t, d.layout()));
-      Map<Tensor, TensorStats> stats = tensorStats(p, layouts, pool, progress);
-      List<WorkUnit> units = units(p.checkpoint().tensors(), modules, format, stats, writer);
+      long unitBytes = unitBytes(threads);
+      Map<Tensor, TensorStats> stats = tensorStats(p, layouts, pool, unitBytes, progress);
+      List<WorkUnit> units = units(p.checkpoint().tensors(), modules, format, stats, writer, unitBytes);
       long total = units.stream().mapToLong(WorkUnit::sourceBytes).sum();
       int tensors = p.checkpoint().tensors().size();
       progress.start("quantize", total, tensors);
@@ -167,7 +169,7 @@ public final class QuantizeJob {
    * scale from the union of their members, as llm-compressor's fused-layer update does.
    */
   private static Map<Tensor, TensorStats> tensorStats(Planned p, Map<Tensor, LinearLayout> layouts, ExecutorService pool,
-      ProgressListener progress) {
+      long unitBytes, ProgressListener progress) {
     Map<Tensor, TensorStats> stats = new java.util.concurrent.ConcurrentHashMap<>();
     List<Tensor> needed = layouts.entrySet().stream().filter(e -> WeightQuantizer.of(e.getValue()).needsTensorStats())
         .map(Map.Entry::getKey).toList();
@@ -175,7 +177,7 @@ public final class QuantizeJob {
     progress.start("measure", needed.stream().mapToLong(Tensor::byteSize).sum(), needed.size());
     AtomicInteger done = new AtomicInteger();
     runAll(pool, needed.stream().map(t -> (Runnable) () -> {
-      stats.put(t, measure(t, layouts.get(t)));
+      stats.put(t, measure(t, layouts.get(t), unitBytes));
       progress.advance(t.byteSize(), done.incrementAndGet());
     }).toList());
     progress.finish();
@@ -192,10 +194,20 @@ public final class QuantizeJob {
     return stats;
   }
 
+  /**
+   * Source bytes per work unit. Each thread keeps a buffer of about twice that, off-heap, which the JVM counts against
+   * its direct-memory limit (by default the heap size): with many threads the units shrink so that all buffers stay
+   * within a quarter of it, and {@code -Xmx512m} still suffices on a 64-core machine.
+   */
+  static long unitBytes(int threads) {
+    long perThread = Runtime.getRuntime().maxMemory() / 4 / Math.max(1, threads);
+    return Math.clamp(perThread / 2, MIN_UNIT_BYTES, MAX_UNIT_BYTES);
+  }
+
   /** {@link TensorStats#measure} over the tensor read in unit-sized row bands, as the quantize pass reads it. */
-  private static TensorStats measure(Tensor t, LinearLayout l) {
+  private static TensorStats measure(Tensor t, LinearLayout l, long unitBytes) {
     long bytesPerRow = t.byteSize() / l.rows();
-    long bandRows = Math.max(1, UNIT_BYTES / bytesPerRow);
+    long bandRows = Math.max(1, unitBytes / bytesPerRow);
     TensorStats stats = null;
     for (long r0 = 0; r0 < l.rows(); r0 += bandRows) {
       long rows = Math.min(bandRows, l.rows() - r0);
@@ -208,7 +220,7 @@ public final class QuantizeJob {
   }
 
   private static List<WorkUnit> units(List<Tensor> tensors, Map<Tensor, ModuleDecision> modules, OutputLayout format,
-      Map<Tensor, TensorStats> stats, CheckpointWriter writer) {
+      Map<Tensor, TensorStats> stats, CheckpointWriter writer, long unitBytes) {
     List<WorkUnit> units = new ArrayList<>();
     for (Tensor t : tensors) {
       List<WorkUnit> mine = new ArrayList<>();
@@ -217,10 +229,10 @@ public final class QuantizeJob {
       Runnable finish = () -> {};
       if (module == null) {
         long size = t.byteSize();
-        long pieces = Math.max(1, Math.ceilDiv(size, UNIT_BYTES)); // an empty tensor is still one (empty) unit
+        long pieces = Math.max(1, Math.ceilDiv(size, unitBytes)); // an empty tensor is still one (empty) unit
         for (long i = 0; i < pieces; i++) {
-          long off = i * UNIT_BYTES;
-          mine.add(new WorkUnit.Copy(t, writer, off, Math.min(UNIT_BYTES, size - off), completion));
+          long off = i * unitBytes;
+          mine.add(new WorkUnit.Copy(t, writer, off, Math.min(unitBytes, size - off), completion));
         }
       } else {
         LinearLayout layout = module.layout();
@@ -231,7 +243,7 @@ public final class QuantizeJob {
         long rows = layout.rows();
         long bytesPerRow = t.byteSize() / Math.max(1, rows);
         long align = q.rowAlignment();
-        long step = Math.max(align, (UNIT_BYTES / Math.max(1, bytesPerRow)) / align * align);
+        long step = Math.max(align, (unitBytes / Math.max(1, bytesPerRow)) / align * align);
         TensorStats s = stats.getOrDefault(t, TensorStats.NONE);
         for (long r0 = 0; r0 < rows; r0 += step) {
           mine.add(new WorkUnit.Quantize(q, t, s, r0, Math.min(rows, r0 + step), bytesPerRow, targets, writer,
@@ -256,6 +268,10 @@ public final class QuantizeJob {
     } catch (ExecutionException e) {
       futures.forEach(f -> f.cancel(true));
       if (e.getCause() instanceof RuntimeException r) throw r;
+      if (e.getCause() instanceof OutOfMemoryError oom) {
+        throw new VlmqException("out of memory (" + oom.getMessage() + "): use fewer --threads, or give the JVM more"
+            + " with VLMQ_JAVA_OPTS=-Xmx<size>", oom);
+      }
       if (e.getCause() instanceof Error err) throw err;
       throw new VlmqException("quantization failed: " + e.getCause(), e.getCause());
     }

@@ -70,6 +70,18 @@ class WeightQuantizerTest {
   }
 
   @Test
+  void wholeTensorOutputsMustHoldTheWholeTensorWhateverTheRowRange() {
+    try (Arena arena = Arena.ofConfined()) {
+      var q = WeightQuantizer.of(layout(Preset.FP8_DYNAMIC, 128, 64));
+      var src = randomBf16(arena, 128, 64, 5, 0.02f);
+      var out = outputs(arena, q.layout());
+      out.put(LinearParam.WEIGHT, arena.allocate(64 * 64)); // room for the rows [64, 128) alone, not the tensor
+      assertThatThrownBy(() -> q.quantizeRows(src, TensorStats.NONE, 64, 128, out))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("m.weight: no output segment of 8192");
+    }
+  }
+
+  @Test
   void fusedMembersShareTheGlobalScaleOfTheirUnion() {
     try (Arena arena = Arena.ofConfined()) {
       var k = randomBf16(arena, 32, 64, 3, 0.02f);

@@ -130,4 +130,14 @@ class QuantizeJobTest {
       throw new AssertionError(e);
     }
   }
+
+  @Test
+  void unitBuffersOfAllThreadsFitAQuarterOfTheMemoryLimit() {
+    long limit = Runtime.getRuntime().maxMemory(); // the default direct-memory limit too
+    for (int threads : new int[] {1, 2, 16, 64, 256}) {
+      long unit = QuantizeJob.unitBytes(threads);
+      assertThat(unit).isBetween(256L << 10, 8L << 20);
+      if (unit > 256L << 10) assertThat(2 * unit * threads).isLessThanOrEqualTo(limit / 4);
+    }
+  }
 }
