@@ -36,10 +36,10 @@ import vlmq.recipe.Strategy;
 
 /**
  * Streams a bf16 checkpoint through a {@link QuantizationPlan} into a compressed-tensors or ModelOpt checkpoint: every
- * output tensor is declared up front, then worker threads copy slices of the mapped input straight into the output
- * files, or quantize row ranges into a per-thread buffer and write that, so memory use depends on row width, not model
- * size. The output appears only when complete. What
- * differs between the formats (tensors per module, config files) is the {@link OutputLayout}'s.
+ * output tensor is declared up front, then worker threads read slices of the input into a per-thread buffer, quantize
+ * row ranges there (or keep the bytes as they are) and write the result with positioned writes, so memory use depends
+ * on the thread count and row width, not model size. The output appears only when complete. What differs between the
+ * formats (tensors per module, config files) is the {@link OutputLayout}'s.
  */
 public final class QuantizeJob {
   /** Work units aim at this many source bytes so threads stay balanced without flooding the queue. */

@@ -4,8 +4,9 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * A worker thread's reusable off-heap buffer for one work unit's output: the quantizer fills it and the writer
- * streams it to the file, so no output page is ever mapped. It grows to the largest unit the thread has run.
+ * A worker thread's reusable off-heap buffer for one work unit: the unit's source bytes are read into it, the
+ * quantizer's output goes beside them, and the writer streams that to the file, so neither input nor output is
+ * mapped. It grows to the largest unit the thread has run.
  */
 final class UnitBuffer {
   private static final ThreadLocal<UnitBuffer> LOCAL = ThreadLocal.withInitial(UnitBuffer::new);
